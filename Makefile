@@ -1,0 +1,56 @@
+# Two entry points: `make run` (demo site on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
+# pytest-xdist workers; one per core by default
+TEST_WORKERS ?= auto
+
+.PHONY: run test lint format migrate demo bench requirements messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(PIP_INSTALL) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
+	$(PIP_INSTALL) -r requirements/dev.txt
+	touch $@ $(VENV)/.base-installed
+
+migrate: $(VENV)/.base-installed
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py setup_demo
+
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the hash-pinned requirement files after editing requirements/*.in (needs uv).
+requirements:
+	uv pip compile --python-version 3.11 --generate-hashes --no-header --quiet \
+		requirements/base.in -o requirements/base.txt
+	uv pip compile --python-version 3.11 --generate-hashes --no-header --quiet \
+		requirements/dev.in -o requirements/dev.txt
+
+# Recompile the translations after editing locale/*/LC_MESSAGES/django.po.
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,296 @@
+"""The Django admin. Everything is visible to round admins; editing goes through services, and
+is offered only where a service exists for it (methodology while in draft, accounts and Party
+assignments). Round status changes are admin actions that call the same service as the pages."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from readiness import policy, services
+from readiness.exceptions import DomainError
+from readiness.models import (
+    AssessmentRound,
+    FactField,
+    GradeBand,
+    Grouping,
+    Party,
+    PartyAssignment,
+    Pillar,
+    RoundParty,
+    RoundStatus,
+    ScoreLevel,
+    SubPillar,
+    User,
+)
+
+
+class PolicyAdmin(SimpleHistoryAdmin):
+    """Read-only for round admins unless a subclass routes writes through a service."""
+
+    def has_module_permission(self, request):
+        return policy.can_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can_use_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Grouping)
+class GroupingAdmin(PolicyAdmin):
+    list_display = ("code", "name_en", "name_zh", "kind")
+    list_filter = ("kind",)
+
+
+@admin.register(Party)
+class PartyAdmin(PolicyAdmin):
+    list_display = ("code", "name_en", "name_zh", "region", "subregion_en")
+    list_filter = ("region", "groupings")
+    search_fields = ("code", "name_en", "name_zh")
+
+
+class RoundPartyInline(admin.TabularInline):
+    model = RoundParty
+    fields = ("party", "added_at")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(target: str, label):
+    def action(modeladmin, request, queryset):
+        for assessment_round in queryset:
+            try:
+                services.round_transition(
+                    actor=request.user, assessment_round=assessment_round, target=target
+                )
+                modeladmin.message_user(request, f"{assessment_round}: {label}.")
+            except (DomainError, PermissionDenied) as error:
+                modeladmin.message_user(
+                    request, f"{assessment_round}: {error}", level=messages.ERROR
+                )
+
+    action.__name__ = f"move_to_{target}"
+    action.short_description = label
+    return action
+
+
+@admin.register(AssessmentRound)
+class AssessmentRoundAdmin(PolicyAdmin):
+    list_display = ("name", "slug", "status", "data_cutoff", "submission_deadline")
+    list_filter = ("status",)
+    inlines = [RoundPartyInline]
+    actions = [
+        _transition_action(RoundStatus.OPEN, _("Open for submissions")),
+        _transition_action(RoundStatus.REVIEW, _("Close submissions and start review")),
+        _transition_action(RoundStatus.PUBLISHED, _("Publish")),
+        _transition_action(RoundStatus.ARCHIVED, _("Archive")),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the actions to appear; the fields themselves stay read-only.
+        return policy.can_manage_rounds(request.user) and obj is None
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+def _round_of(cleaned: dict, instance) -> AssessmentRound | None:
+    if cleaned.get("round"):
+        return cleaned["round"]
+    if cleaned.get("pillar"):
+        return cleaned["pillar"].round
+    if cleaned.get("sub_pillar"):
+        return cleaned["sub_pillar"].pillar.round
+    return instance.methodology_round if instance.pk else None
+
+
+class MethodologyForm(forms.ModelForm):
+    """Refuses, inline, an edit that touches the methodology of a round not in draft."""
+
+    def clean(self):
+        cleaned = super().clean()
+        rounds = [_round_of(cleaned, self.instance)]
+        if self.instance.pk:
+            rounds.append(self.instance.methodology_round)
+        if any(r is not None and not r.methodology_editable for r in rounds):
+            raise ValidationError(
+                _(
+                    "The methodology of this round can no longer change: it is editable only "
+                    "while the round is in draft."
+                )
+            )
+        return cleaned
+
+
+class MethodologyAdmin(PolicyAdmin):
+    form = MethodologyForm
+
+    def _editable(self, request, obj) -> bool:
+        if obj is None:
+            return policy.can_manage_rounds(request.user)
+        return policy.can_edit_methodology(request.user, obj.methodology_round)
+
+    def has_add_permission(self, request):
+        return policy.can_manage_rounds(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and self._editable(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        services.methodology_item_save(actor=request.user, item=obj, reason="edited in admin")
+
+    def delete_model(self, request, obj):
+        services.methodology_item_delete(actor=request.user, item=obj, reason="deleted in admin")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Pillar)
+class PillarAdmin(MethodologyAdmin):
+    list_display = ("code", "name_en", "name_zh", "weight", "round")
+    list_filter = ("round",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "round":
+            kwargs["queryset"] = AssessmentRound.objects.filter(status=RoundStatus.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(SubPillar)
+class SubPillarAdmin(MethodologyAdmin):
+    list_display = ("code", "name_en", "name_zh", "pillar")
+    list_filter = ("pillar__round", "pillar__code")
+    list_select_related = ("pillar__round",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "pillar":
+            kwargs["queryset"] = Pillar.objects.filter(round__status=RoundStatus.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SubPillarChildAdmin(MethodologyAdmin):
+    list_select_related = ("sub_pillar__pillar__round",)
+    list_filter = ("sub_pillar__pillar__round",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "sub_pillar":
+            kwargs["queryset"] = SubPillar.objects.filter(
+                pillar__round__status=RoundStatus.DRAFT
+            ).select_related("pillar")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ScoreLevel)
+class ScoreLevelAdmin(SubPillarChildAdmin):
+    list_display = ("sub_pillar", "score", "label_en", "label_zh")
+
+
+@admin.register(FactField)
+class FactFieldAdmin(SubPillarChildAdmin):
+    list_display = ("sub_pillar", "key", "kind", "label_en", "min_level")
+
+
+@admin.register(GradeBand)
+class GradeBandAdmin(MethodologyAdmin):
+    list_display = ("grade", "label_en", "label_zh", "min_total_rate", "min_pillar_rate", "round")
+    list_filter = ("round",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "round":
+            kwargs["queryset"] = AssessmentRound.objects.filter(status=RoundStatus.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class UserAdminForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("username", "email", "first_name", "last_name", "is_active", "is_reviewer",
+                  "is_round_admin")  # fmt: skip
+
+
+@admin.register(User)
+class UserAdmin(PolicyAdmin):
+    form = UserAdminForm
+    list_display = ("username", "email", "is_reviewer", "is_round_admin", "is_active")
+    list_filter = ("is_reviewer", "is_round_admin", "is_active")
+    search_fields = ("username", "email", "first_name", "last_name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("username",) if obj else ()
+
+    def has_add_permission(self, request):
+        return policy.can_manage_assignments(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.can_manage_assignments(request.user) and not (obj and obj.is_system)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in
+                  services.users.USER_EDITABLE_FIELDS}  # fmt: skip
+        if change:
+            services.user_update(actor=request.user, user=obj, reason="edited in admin", **fields)
+            return
+        created = services.user_create(
+            actor=request.user,
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data.get("email", ""),
+            first_name=form.cleaned_data.get("first_name", ""),
+            last_name=form.cleaned_data.get("last_name", ""),
+            is_reviewer=form.cleaned_data.get("is_reviewer", False),
+            is_round_admin=form.cleaned_data.get("is_round_admin", False),
+        )
+        obj.pk = created.pk
+
+
+@admin.register(PartyAssignment)
+class PartyAssignmentAdmin(PolicyAdmin):
+    list_display = ("user", "party", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "party__code", "party__name_en")
+    autocomplete_fields = ("user", "party")
+
+    def has_add_permission(self, request):
+        return policy.can_manage_assignments(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can_manage_assignments(request.user)
+
+    def save_model(self, request, obj, form, change):
+        created = services.party_assignment_add(
+            actor=request.user, user=obj.user, party=obj.party, role=obj.role
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        services.party_assignment_remove(actor=request.user, assignment=obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

@@ -1,0 +1,91 @@
+"""The demo set-up used by `make run`: Parties, the 2025 round with methodology v1, and one
+account per role. Idempotent: running it again changes nothing."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from readiness import methodology_v1
+from readiness.models import AssessmentRound, AssignmentRole, Party, RoundStatus
+from readiness.party_register import grouping_rows, read_party_file
+from readiness.services import (
+    methodology_load,
+    parties_load,
+    party_assignment_add,
+    round_create,
+    round_transition,
+    system_user,
+    user_create,
+)
+
+DEMO_PASSWORD = "article6-demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    is_reviewer: bool = False
+    is_round_admin: bool = False
+    focal_point_for: tuple[str, ...] = ()
+    analyst_for: tuple[str, ...] = ()
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "round admin", is_round_admin=True),
+    DemoAccount("reviewer", "reviewer", is_reviewer=True),
+    DemoAccount("reviewer2", "reviewer", is_reviewer=True),
+    DemoAccount("analyst", "analyst for Ghana, Kenya, Senegal, Thailand and Viet Nam",
+                analyst_for=("GHA", "KEN", "SEN", "THA", "VNM")),
+    DemoAccount("focal.ghana", "focal point of Ghana", focal_point_for=("GHA",)),
+    DemoAccount("focal.thailand", "focal point of Thailand", focal_point_for=("THA",)),
+)  # fmt: skip
+
+ROUND_2025 = {"name": "Global Article 6 readiness assessment 2025", "slug": "2025"}
+
+
+def _ensure_accounts(actor) -> None:
+    users = get_user_model().objects
+    parties = {party.code: party for party in Party.objects.all()}
+    for account in DEMO_ACCOUNTS:
+        user = users.filter(username=account.username).first()
+        if user is None:
+            user = user_create(
+                actor=actor,
+                username=account.username,
+                email=f"{account.username}@example.org",
+                password=DEMO_PASSWORD,
+                is_reviewer=account.is_reviewer,
+                is_round_admin=account.is_round_admin,
+            )
+        for code in account.focal_point_for:
+            party_assignment_add(
+                actor=actor, user=user, party=parties[code], role=AssignmentRole.FOCAL_POINT
+            )
+        for code in account.analyst_for:
+            party_assignment_add(
+                actor=actor, user=user, party=parties[code], role=AssignmentRole.ANALYST
+            )
+
+
+def _ensure_round_2025(actor) -> AssessmentRound:
+    existing = AssessmentRound.objects.filter(slug=ROUND_2025["slug"]).first()
+    if existing:
+        return existing
+    assessment_round = round_create(actor=actor, parties=list(Party.objects.all()), **ROUND_2025)
+    methodology_load(
+        actor=actor,
+        assessment_round=assessment_round,
+        definition={"pillars": methodology_v1.PILLARS, "bands": methodology_v1.BANDS},
+    )
+    return round_transition(actor=actor, assessment_round=assessment_round, target=RoundStatus.OPEN)
+
+
+@transaction.atomic
+def setup_demo() -> list[DemoAccount]:
+    actor = system_user()
+    parties_load(actor=actor, parties=read_party_file(), groupings=grouping_rows())
+    _ensure_round_2025(actor)
+    _ensure_accounts(actor)
+    return list(DEMO_ACCOUNTS)

@@ -1,0 +1,374 @@
+"""The scoring engine: methodology + awarded levels in, rates, grades and aggregates out.
+
+The method, in exact arithmetic (fractions.Fraction, never floats):
+
+- a sub-pillar's rate = awarded score / its maximum score (a sub-pillar with no score counts 0);
+- a pillar's rate = unweighted mean of its sub-pillars' rates;
+- the total rate = weighted mean of the pillar rates (weights normalised by their sum);
+- the grade = the first band, from the highest minimum total rate down, whose minimum total rate is
+  met and whose optional per-pillar floor is met by every pillar;
+- the ASR (average scoring rate) of a pillar over a set of Parties = mean of their pillar rates;
+- fact statistics count Parties per fact value among Parties at or above the fact's level.
+
+Pure Python (standard library, plus the pure-data readiness.methodology_v1): no Django import, so
+it can be tested and benchmarked alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+
+from readiness import methodology_v1 as v1_definition
+
+# Weights and rates may be given as any of these; they are stored as Fraction.
+Number = Fraction | Decimal | int | str
+
+FACT_KINDS = frozenset({"choice", "integer", "boolean", "date", "party_list"})
+
+
+class MethodologyError(ValueError):
+    """The methodology cannot grade every Party consistently."""
+
+
+class LevelError(ValueError):
+    """An awarded level names an unknown sub-pillar or lies outside 0..max_score."""
+
+
+def _exact(value: Number | float) -> Fraction:
+    # A float goes through its shortest repr so that 0.6 means 3/5, not the nearest binary double.
+    try:
+        return Fraction(repr(value) if isinstance(value, float) else value)
+    except (TypeError, ValueError) as error:
+        raise MethodologyError(f"{value!r} is not a number") from error
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    key: str
+    kind: str
+    min_level: int = 1
+
+
+@dataclass(frozen=True)
+class SubPillarSpec:
+    code: str
+    max_score: int
+    facts: tuple[FactSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", tuple(self.facts))
+
+
+@dataclass(frozen=True)
+class PillarSpec:
+    code: str
+    weight: Number
+    sub_pillars: tuple[SubPillarSpec, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight", _exact(self.weight))
+        object.__setattr__(self, "sub_pillars", tuple(self.sub_pillars))
+
+
+@dataclass(frozen=True)
+class GradeBandSpec:
+    grade: str
+    min_total_rate: Number
+    min_pillar_rate: Number | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "min_total_rate", _exact(self.min_total_rate))
+        if self.min_pillar_rate is not None:
+            object.__setattr__(self, "min_pillar_rate", _exact(self.min_pillar_rate))
+
+    def admits(self, total_rate: Fraction, pillar_rates: Iterable[Fraction]) -> bool:
+        if total_rate < self.min_total_rate:
+            return False
+        return self.min_pillar_rate is None or all(r >= self.min_pillar_rate for r in pillar_rates)
+
+
+@dataclass(frozen=True)
+class Methodology:
+    pillars: tuple[PillarSpec, ...]
+    bands: tuple[GradeBandSpec, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pillars", tuple(self.pillars))
+        object.__setattr__(self, "bands", tuple(self.bands))
+
+    @cached_property
+    def bands_best_first(self) -> tuple[GradeBandSpec, ...]:
+        # Ties on the total rate: the band with the higher pillar floor is the better one.
+        return tuple(
+            sorted(
+                self.bands, key=lambda b: (b.min_total_rate, b.min_pillar_rate or 0), reverse=True
+            )
+        )
+
+    @property
+    def grades_best_first(self) -> tuple[str, ...]:
+        return tuple(band.grade for band in self.bands_best_first)
+
+    @cached_property
+    def _sub_pillars_by_code(self) -> dict[str, SubPillarSpec]:
+        return {sub.code: sub for pillar in self.pillars for sub in pillar.sub_pillars}
+
+    @cached_property
+    def sub_pillar_codes(self) -> tuple[str, ...]:
+        return tuple(self._sub_pillars_by_code)
+
+    def sub_pillar(self, code: str) -> SubPillarSpec:
+        return self._sub_pillars_by_code[code]
+
+    def validate(self) -> None:
+        if not self.pillars:
+            raise MethodologyError("the methodology has no pillars")
+        pillar_codes: set[str] = set()
+        sub_codes: set[str] = set()
+        for pillar in self.pillars:
+            if pillar.code in pillar_codes:
+                raise MethodologyError(f"duplicate pillar code {pillar.code!r}")
+            pillar_codes.add(pillar.code)
+            if pillar.weight <= 0:
+                raise MethodologyError(f"pillar {pillar.code}: weight {pillar.weight} must be > 0")
+            if not pillar.sub_pillars:
+                raise MethodologyError(f"pillar {pillar.code} has no sub-pillars")
+            for sub in pillar.sub_pillars:
+                if sub.code in sub_codes:
+                    raise MethodologyError(f"duplicate sub-pillar code {sub.code!r}")
+                sub_codes.add(sub.code)
+                _validate_sub_pillar(sub)
+        grades: set[str] = set()
+        for band in self.bands:
+            if band.grade in grades:
+                raise MethodologyError(f"duplicate grade {band.grade!r}")
+            grades.add(band.grade)
+            for name, rate in (
+                ("minimum total", band.min_total_rate),
+                ("pillar floor", band.min_pillar_rate),
+            ):
+                if rate is not None and not 0 <= rate <= 1:
+                    raise MethodologyError(
+                        f"grade {band.grade}: {name} rate {rate} is outside [0, 1]"
+                    )
+        if not any(b.min_total_rate == 0 and b.min_pillar_rate is None for b in self.bands):
+            raise MethodologyError(
+                "no grade band with minimum total rate 0 and no pillar floor: some Parties would "
+                "get no grade"
+            )
+
+
+def _validate_sub_pillar(sub: SubPillarSpec) -> None:
+    if isinstance(sub.max_score, bool) or not isinstance(sub.max_score, int) or sub.max_score < 1:
+        raise MethodologyError(f"sub-pillar {sub.code}: max_score {sub.max_score!r} must be >= 1")
+    fact_keys: set[str] = set()
+    for fact in sub.facts:
+        if fact.kind not in FACT_KINDS:
+            raise MethodologyError(
+                f"sub-pillar {sub.code}: fact {fact.key!r} has unknown kind {fact.kind!r}"
+            )
+        if fact.key in fact_keys:
+            raise MethodologyError(f"sub-pillar {sub.code}: duplicate fact key {fact.key!r}")
+        fact_keys.add(fact.key)
+        if not 0 <= fact.min_level <= sub.max_score:
+            raise MethodologyError(
+                f"sub-pillar {sub.code}: fact {fact.key!r} min_level {fact.min_level} "
+                f"is outside 0..{sub.max_score}"
+            )
+
+
+@dataclass(frozen=True)
+class PillarScore:
+    code: str
+    score: int  # sum of awarded scores, for display; the rate is the mean of sub-pillar rates
+    max_score: int
+    rate: Fraction
+
+
+@dataclass(frozen=True)
+class PartyScore:
+    total_rate: Fraction
+    grade: str
+    pillars: dict[str, PillarScore]
+    sub_pillar_rates: dict[str, Fraction]
+
+
+def _checked_levels(methodology: Methodology, levels: Mapping[str, int]) -> dict[str, int]:
+    for code, level in levels.items():
+        if code not in methodology.sub_pillar_codes:
+            raise LevelError(f"unknown sub-pillar code {code!r} (level {level!r})")
+        max_score = methodology.sub_pillar(code).max_score
+        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= max_score:
+            raise LevelError(f"sub-pillar {code}: level {level!r} is outside 0..{max_score}")
+    return {code: levels.get(code, 0) for code in methodology.sub_pillar_codes}
+
+
+def _score(methodology: Methodology, levels: Mapping[str, int]) -> PartyScore:
+    awarded = _checked_levels(methodology, levels)
+    sub_rates: dict[str, Fraction] = {}
+    pillars: dict[str, PillarScore] = {}
+    for pillar in methodology.pillars:
+        rates = [Fraction(awarded[sub.code], sub.max_score) for sub in pillar.sub_pillars]
+        sub_rates.update(zip((sub.code for sub in pillar.sub_pillars), rates, strict=True))
+        pillars[pillar.code] = PillarScore(
+            code=pillar.code,
+            score=sum(awarded[sub.code] for sub in pillar.sub_pillars),
+            max_score=sum(sub.max_score for sub in pillar.sub_pillars),
+            rate=sum(rates, Fraction(0)) / len(rates),
+        )
+    total_weight = sum((p.weight for p in methodology.pillars), Fraction(0))
+    total_rate = sum((p.weight * pillars[p.code].rate for p in methodology.pillars), Fraction(0))
+    total_rate /= total_weight
+    pillar_rates = [score.rate for score in pillars.values()]
+    # validate() guarantees a catch-all band, so next() always finds one.
+    grade = next(
+        band.grade for band in methodology.bands_best_first if band.admits(total_rate, pillar_rates)
+    )
+    return PartyScore(
+        total_rate=total_rate, grade=grade, pillars=pillars, sub_pillar_rates=sub_rates
+    )
+
+
+def score_party(methodology: Methodology, levels: Mapping[str, int]) -> PartyScore:
+    methodology.validate()
+    return _score(methodology, levels)
+
+
+def score_parties(
+    methodology: Methodology, levels_by_party: Mapping[str, Mapping[str, int]]
+) -> dict[str, PartyScore]:
+    methodology.validate()
+    return {party: _score(methodology, levels) for party, levels in levels_by_party.items()}
+
+
+@dataclass(frozen=True)
+class AggregateScore:
+    party_count: int
+    pillar_asr: dict[str, Fraction | None]
+    total_asr: Fraction | None
+    grade_counts: dict[str, int]
+
+
+def _mean(values: list[Fraction]) -> Fraction | None:
+    return sum(values, Fraction(0)) / len(values) if values else None
+
+
+def aggregate(methodology: Methodology, scores: Iterable[PartyScore]) -> AggregateScore:
+    scores = list(scores)
+    grade_counts = dict.fromkeys(methodology.grades_best_first, 0)
+    for score in scores:
+        if score.grade not in grade_counts:
+            raise ValueError(f"grade {score.grade!r} is not a grade of this methodology")
+        grade_counts[score.grade] += 1
+    return AggregateScore(
+        party_count=len(scores),
+        pillar_asr={
+            p.code: _mean([s.pillars[p.code].rate for s in scores]) for p in methodology.pillars
+        },
+        total_asr=_mean([s.total_rate for s in scores]),
+        grade_counts=grade_counts,
+    )
+
+
+@dataclass(frozen=True)
+class FactStatistics:
+    parties_reporting: int
+    value_counts: dict[object, int] = field(default_factory=dict)
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class SubPillarStatistics:
+    level_counts: dict[int, int]
+    facts: dict[str, FactStatistics]
+
+    def at_or_above(self, level: int) -> int:
+        return sum(count for score, count in self.level_counts.items() if score >= level)
+
+
+def _is_reported(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, list | tuple) and not value)
+
+
+def _fact_statistics(fact: FactSpec, values: list[object]) -> FactStatistics:
+    value_counts: dict[object, int] = {}
+    if fact.kind in ("choice", "boolean"):
+        counts = Counter(values)
+        value_counts = {
+            value: counts[value] for value in sorted(counts, key=lambda v: (str(type(v)), v))
+        }
+    total = None
+    if fact.kind == "integer":
+        total = sum(int(value) for value in values)
+    elif fact.kind == "party_list":
+        total = sum(len(value) for value in values)
+    return FactStatistics(parties_reporting=len(values), value_counts=value_counts, total=total)
+
+
+def sub_pillar_statistics(
+    methodology: Methodology,
+    levels_by_party: Mapping[str, Mapping[str, int]],
+    facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
+) -> dict[str, SubPillarStatistics]:
+    """Per sub-pillar: Parties per awarded level, and fact counts among Parties at the fact's level.
+
+    The Parties counted are those of levels_by_party; facts of other Parties, and facts whose key
+    the sub-pillar does not declare, are ignored.
+    """
+    methodology.validate()
+    facts_by_party = facts_by_party or {}
+    awarded = {party: _checked_levels(methodology, lv) for party, lv in levels_by_party.items()}
+    statistics: dict[str, SubPillarStatistics] = {}
+    for code in methodology.sub_pillar_codes:
+        sub = methodology.sub_pillar(code)
+        level_counts = dict.fromkeys(range(sub.max_score + 1), 0)
+        for levels in awarded.values():
+            level_counts[levels[code]] += 1
+        facts = {}
+        for fact in sub.facts:
+            values = [
+                value
+                for party, levels in awarded.items()
+                if levels[code] >= fact.min_level
+                and _is_reported(value := facts_by_party.get(party, {}).get(code, {}).get(fact.key))
+            ]
+            facts[fact.key] = _fact_statistics(fact, values)
+        statistics[code] = SubPillarStatistics(level_counts=level_counts, facts=facts)
+    return statistics
+
+
+def methodology_v1() -> Methodology:
+    """The methodology of the 2025 round (DESIGN §6), built from the one shared definition in
+    readiness.methodology_v1 (pure data) that the database loader also reads."""
+    pillars = tuple(
+        PillarSpec(
+            code=pillar["code"],
+            weight=pillar["weight"],
+            sub_pillars=tuple(
+                SubPillarSpec(
+                    code=sub["code"],
+                    max_score=max(level["score"] for level in sub["levels"]),
+                    facts=tuple(
+                        FactSpec(key=fact["key"], kind=fact["kind"], min_level=fact["min_level"])
+                        for fact in sub.get("facts", ())
+                    ),
+                )
+                for sub in pillar["sub_pillars"]
+            ),
+        )
+        for pillar in v1_definition.PILLARS
+    )
+    bands = tuple(
+        GradeBandSpec(
+            grade=band["grade"],
+            min_total_rate=band["min_total_rate"],
+            min_pillar_rate=band.get("min_pillar_rate"),
+        )
+        for band in v1_definition.BANDS
+    )
+    return Methodology(pillars=pillars, bands=bands)

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from readiness.demo import DEMO_PASSWORD, setup_demo
+
+
+class Command(BaseCommand):
+    help = "Loads the Parties, the 2025 round with methodology v1 and one demo account per role."
+
+    def handle(self, *args, **options):
+        accounts = setup_demo()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Accounts (password for all: {DEMO_PASSWORD}):")
+        )
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<16} {account.role}")

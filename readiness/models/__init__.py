@@ -1,0 +1,37 @@
+from readiness.models.methodology import (
+    FactField,
+    FactKind,
+    GradeBand,
+    Pillar,
+    ScoreLevel,
+    SubPillar,
+)
+from readiness.models.parties import Grouping, GroupingKind, Party, Region
+from readiness.models.rounds import (
+    ROUND_TRANSITIONS,
+    AssessmentRound,
+    RoundParty,
+    RoundStatus,
+)
+from readiness.models.users import SYSTEM_USERNAME, AssignmentRole, PartyAssignment, User
+
+__all__ = [
+    "ROUND_TRANSITIONS",
+    "SYSTEM_USERNAME",
+    "AssessmentRound",
+    "AssignmentRole",
+    "FactField",
+    "FactKind",
+    "GradeBand",
+    "Grouping",
+    "GroupingKind",
+    "Party",
+    "PartyAssignment",
+    "Pillar",
+    "Region",
+    "RoundParty",
+    "RoundStatus",
+    "ScoreLevel",
+    "SubPillar",
+    "User",
+]

@@ -1,0 +1,95 @@
+"""Who may do what: the single source of permission answers for views, the API and the admin.
+
+Every function answers a yes/no question about a user and (optionally) an object; services call
+`require(...)` so that no path can skip the check.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from readiness.models import AssessmentRound, AssignmentRole, Party, PartyAssignment, RoundStatus
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_round_admin(user) -> bool:
+    return _active(user) and (user.is_superuser or user.is_round_admin)
+
+
+def is_reviewer(user) -> bool:
+    return _active(user) and user.is_reviewer
+
+
+def party_codes_for(user, role: str | None = None) -> set[str]:
+    """The codes of the Parties the user is assigned to (as focal point and/or analyst)."""
+    if not _active(user):
+        return set()
+    cache_name = "_policy_assignments"
+    assignments = getattr(user, cache_name, None)
+    if assignments is None:
+        assignments = list(
+            PartyAssignment.objects.filter(user=user).values_list("party__code", "role")
+        )
+        setattr(user, cache_name, assignments)
+    return {code for code, assigned_role in assignments if role is None or assigned_role == role}
+
+
+def is_focal_point(user, party: Party | None = None) -> bool:
+    codes = party_codes_for(user, AssignmentRole.FOCAL_POINT)
+    return bool(codes) if party is None else party.code in codes
+
+
+def is_analyst(user, party: Party | None = None) -> bool:
+    codes = party_codes_for(user, AssignmentRole.ANALYST)
+    return bool(codes) if party is None else party.code in codes
+
+
+def is_staff_role(user) -> bool:
+    """Anyone with a role in the assessment (not merely a registered account)."""
+    return is_round_admin(user) or is_reviewer(user) or bool(party_codes_for(user))
+
+
+def parties_for(user) -> QuerySet[Party]:
+    """The Parties a user works on: all for round admins, their assignments for the others."""
+    if is_round_admin(user):
+        return Party.objects.all()
+    return Party.objects.filter(code__in=party_codes_for(user))
+
+
+def can_use_admin(user) -> bool:
+    return is_round_admin(user)
+
+
+def can_manage_rounds(user) -> bool:
+    return is_round_admin(user)
+
+
+def can_view_round(user, assessment_round: AssessmentRound) -> bool:
+    """Published and archived rounds are public; the others are for people with a role."""
+    return assessment_round.is_public or is_staff_role(user)
+
+
+def visible_rounds(user) -> QuerySet[AssessmentRound]:
+    rounds = AssessmentRound.objects.all()
+    if is_staff_role(user):
+        return rounds
+    return rounds.filter(status__in=[RoundStatus.PUBLISHED, RoundStatus.ARCHIVED])
+
+
+def can_edit_methodology(user, assessment_round: AssessmentRound) -> bool:
+    return can_manage_rounds(user) and assessment_round.methodology_editable
+
+
+def can_change_membership(user, assessment_round: AssessmentRound) -> bool:
+    return can_manage_rounds(user) and not assessment_round.is_frozen
+
+
+def can_manage_assignments(user) -> bool:
+    return is_round_admin(user)
+
+
+def require(allowed: bool, message: str = "You are not allowed to do this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,88 @@
+"""Read queries, each with a fixed number of SQL queries whatever the size of the result."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from readiness import grading
+from readiness.models import (
+    AssessmentRound,
+    FactField,
+    GradeBand,
+    Grouping,
+    Party,
+    Pillar,
+    ScoreLevel,
+    SubPillar,
+)
+
+
+def pillars_with_methodology(assessment_round: AssessmentRound) -> list[Pillar]:
+    """Pillars → sub-pillars → levels and facts, in four queries."""
+    sub_pillars = SubPillar.objects.order_by("order", "code").prefetch_related(
+        Prefetch("levels", queryset=ScoreLevel.objects.order_by("score")),
+        Prefetch("facts", queryset=FactField.objects.order_by("order", "key")),
+    )
+    return list(
+        Pillar.objects.filter(round=assessment_round)
+        .order_by("order", "code")
+        .prefetch_related(Prefetch("sub_pillars", queryset=sub_pillars))
+    )
+
+
+def grade_bands(assessment_round: AssessmentRound) -> list[GradeBand]:
+    return list(GradeBand.objects.filter(round=assessment_round).order_by("-min_total_rate"))
+
+
+def methodology_spec_for_round(assessment_round: AssessmentRound) -> grading.Methodology:
+    """The round's methodology as the pure engine's input."""
+    pillars = tuple(
+        grading.PillarSpec(
+            code=pillar.code,
+            weight=pillar.weight,
+            sub_pillars=tuple(
+                grading.SubPillarSpec(
+                    code=sub_pillar.code,
+                    max_score=max((level.score for level in sub_pillar.levels.all()), default=0),
+                    facts=tuple(
+                        grading.FactSpec(key=fact.key, kind=fact.kind, min_level=fact.min_level)
+                        for fact in sub_pillar.facts.all()
+                    ),
+                )
+                for sub_pillar in pillar.sub_pillars.all()
+            ),
+        )
+        for pillar in pillars_with_methodology(assessment_round)
+    )
+    bands = tuple(
+        grading.GradeBandSpec(
+            grade=band.grade,
+            min_total_rate=band.min_total_rate,
+            min_pillar_rate=band.min_pillar_rate,
+        )
+        for band in grade_bands(assessment_round)
+    )
+    return grading.Methodology(pillars=pillars, bands=bands)
+
+
+def round_list(rounds: QuerySet[AssessmentRound]) -> QuerySet[AssessmentRound]:
+    return rounds.annotate(party_count=Count("memberships", distinct=True)).order_by("-slug")
+
+
+def party_list(
+    *, region: str = "", grouping: str = "", search: str = "", assessment_round=None
+) -> QuerySet[Party]:
+    parties = Party.objects.prefetch_related("groupings")
+    if region:
+        parties = parties.filter(region=region)
+    if grouping:
+        parties = parties.filter(groupings__code=grouping)
+    if assessment_round is not None:
+        parties = parties.filter(rounds=assessment_round)
+    if search:
+        parties = parties.filter(
+            Q(name_en__icontains=search) | Q(name_zh__icontains=search) | Q(code__iexact=search)
+        )
+    return parties.order_by("name_en").distinct()
+
+
+def groupings() -> list[Grouping]:
+    return list(Grouping.objects.order_by("kind", "order"))

@@ -1,0 +1,33 @@
+"""Every state-changing use case of the readiness domain: one function each, keyword-only,
+transactional, permission-checked through readiness.policy and attributed in the history."""
+
+from readiness.services.methodology import (
+    methodology_item_delete,
+    methodology_item_save,
+    methodology_load,
+)
+from readiness.services.parties import LoadSummary, parties_load
+from readiness.services.rounds import round_create, round_membership_set, round_transition
+from readiness.services.users import (
+    party_assignment_add,
+    party_assignment_remove,
+    system_user,
+    user_create,
+    user_update,
+)
+
+__all__ = [
+    "LoadSummary",
+    "methodology_item_delete",
+    "methodology_item_save",
+    "methodology_load",
+    "parties_load",
+    "party_assignment_add",
+    "party_assignment_remove",
+    "round_create",
+    "round_membership_set",
+    "round_transition",
+    "system_user",
+    "user_create",
+    "user_update",
+]

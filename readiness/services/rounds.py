@@ -1,0 +1,118 @@
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from readiness import policy
+from readiness.exceptions import InvalidTransition, RoundLocked
+from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
+from readiness.models import (
+    ROUND_TRANSITIONS,
+    AssessmentRound,
+    Party,
+    RoundParty,
+    RoundStatus,
+    User,
+)
+from readiness.selectors import methodology_spec_for_round
+
+
+def _lock(assessment_round: AssessmentRound) -> AssessmentRound:
+    return AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor: User,
+    name: str,
+    slug: str,
+    data_cutoff: date | None = None,
+    submission_deadline: datetime | None = None,
+    parties: list[Party] | None = None,
+    previous_round: AssessmentRound | None = None,
+) -> AssessmentRound:
+    """Creates a round in draft, with the given Parties as members."""
+    policy.require(policy.can_manage_rounds(actor), "Only round admins may create rounds.")
+    if AssessmentRound.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A round with the slug “{slug}” already exists."})
+    assessment_round = AssessmentRound(
+        name=name,
+        slug=slug,
+        data_cutoff=data_cutoff,
+        submission_deadline=submission_deadline,
+        previous_round=previous_round,
+    )
+    assessment_round.full_clean()
+    tracked_save(assessment_round, actor=actor, reason="round created")
+    if parties:
+        tracked_bulk_create(
+            RoundParty,
+            [RoundParty(round=assessment_round, party=party) for party in parties],
+            actor=actor,
+            reason="initial membership",
+        )
+    return assessment_round
+
+
+def _check_ready_to_open(assessment_round: AssessmentRound) -> None:
+    from readiness.grading import MethodologyError
+
+    if not assessment_round.memberships.exists():
+        raise InvalidTransition("The round has no Parties; add Parties before opening it.")
+    try:
+        methodology_spec_for_round(assessment_round).validate()
+    except MethodologyError as error:
+        raise InvalidTransition(f"The methodology is not complete: {error}") from error
+
+
+@transaction.atomic
+def round_transition(
+    *, actor: User, assessment_round: AssessmentRound, target: str, reason: str = ""
+) -> AssessmentRound:
+    """Moves a round along draft → open → review → published → archived (and review → open)."""
+    policy.require(
+        policy.can_manage_rounds(actor), "Only round admins may change a round's status."
+    )
+    if target not in ROUND_TRANSITIONS:
+        raise InvalidTransition(f"“{target}” is not a status a round can be moved to.")
+    locked = _lock(assessment_round)
+    current = locked.status
+    if current not in ROUND_TRANSITIONS[target]:
+        allowed = ", ".join(RoundStatus(status).label for status in locked.allowed_targets())
+        raise InvalidTransition(
+            f"A round that is “{RoundStatus(current).label}” cannot become "
+            f"“{RoundStatus(target).label}”. Allowed next: {allowed or 'none'}."
+        )
+    if current == RoundStatus.DRAFT:
+        _check_ready_to_open(locked)
+    locked.status = target
+    if target == RoundStatus.PUBLISHED:
+        locked.published_at = timezone.now()
+        locked.published_by = actor
+    note = f"status {current} → {target}" + (f": {reason}" if reason else "")
+    tracked_save(locked, actor=actor, reason=note)
+    assessment_round.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def round_membership_set(
+    *, actor: User, assessment_round: AssessmentRound, parties: list[Party], reason: str = ""
+) -> tuple[int, int]:
+    """Makes `parties` the round's members; returns (added, removed)."""
+    policy.require(
+        policy.can_manage_rounds(actor), "Only round admins may change a round's Parties."
+    )
+    locked = _lock(assessment_round)
+    if locked.is_frozen:
+        raise RoundLocked("The round is published; its Parties can no longer change.")
+    wanted = {party.pk: party for party in parties}
+    current = {membership.party_id: membership for membership in locked.memberships.all()}
+    note = reason or "membership changed"
+    for party_id in current.keys() - wanted.keys():
+        tracked_delete(current[party_id], actor=actor, reason=note)
+    added = [RoundParty(round=locked, party=wanted[pk]) for pk in wanted.keys() - current.keys()]
+    tracked_bulk_create(RoundParty, added, actor=actor, reason=note)
+    return len(added), len(current.keys() - wanted.keys())

@@ -1,0 +1,33 @@
+"""Production settings: everything from `readiness.settings`, hardened, and a refusal to start
+with a missing or development secret key."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from readiness.settings import *  # noqa: F403
+from readiness.settings import INSECURE_DEVELOPMENT_KEY, SECRET_KEY, env_bool
+
+if not SECRET_KEY or SECRET_KEY == INSECURE_DEVELOPMENT_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters in production "
+        '(e.g. python -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
+
+DEBUG = False
+DEMO_MODE = env_bool("DEMO_MODE", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

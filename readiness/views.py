@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from readiness import policy, selectors, services
+from readiness.exceptions import DomainError
+from readiness.forms import PartyFilterForm, RoundTransitionForm
+from readiness.models import AssessmentRound, Party, RoundStatus
+
+
+def round_for_user(user, slug: str) -> AssessmentRound:
+    """Fetches a round the user may see; a round they may not see is 'not found'."""
+    assessment_round = get_object_or_404(AssessmentRound, slug=slug)
+    if not policy.can_view_round(user, assessment_round):
+        raise Http404
+    return assessment_round
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "rounds": selectors.round_list(policy.visible_rounds(user)),
+        "my_parties": (
+            list(policy.parties_for(user).order_by("name_en"))
+            if policy.party_codes_for(user)
+            else []
+        ),
+    }
+    return render(request, "readiness/home.html", context)
+
+
+def round_list(request: HttpRequest) -> HttpResponse:
+    rounds = selectors.round_list(policy.visible_rounds(request.user))
+    return render(request, "readiness/round_list.html", {"rounds": rounds})
+
+
+def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    assessment_round = round_for_user(request.user, slug)
+    context = {
+        "round": assessment_round,
+        "pillars": selectors.pillars_with_methodology(assessment_round),
+        "bands": selectors.grade_bands(assessment_round),
+        "party_count": assessment_round.memberships.count(),
+        "can_manage": policy.can_manage_rounds(request.user),
+        "transitions": [
+            (target, RoundStatus(target).label) for target in assessment_round.allowed_targets()
+        ],
+    }
+    return render(request, "readiness/round_detail.html", context)
+
+
+@require_POST
+def round_transition(request: HttpRequest, slug: str) -> HttpResponse:
+    assessment_round = round_for_user(request.user, slug)
+    if not policy.can_manage_rounds(request.user):
+        raise PermissionDenied
+    form = RoundTransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.round_transition(
+                actor=request.user,
+                assessment_round=assessment_round,
+                target=form.cleaned_data["target"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, assessment_round.get_status_display())
+        except DomainError as error:
+            messages.error(request, error.message)
+    return redirect("round-detail", slug=assessment_round.slug)
+
+
+def party_list(request: HttpRequest) -> HttpResponse:
+    form = PartyFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    parties = selectors.party_list(
+        region=filters.get("region", ""),
+        grouping=filters.get("grouping", ""),
+        search=filters.get("q", ""),
+    ).order_by(form.ordering() if form.is_bound and form.is_valid() else "name_en")
+    return render(request, "readiness/party_list.html", {"form": form, "parties": parties})
+
+
+def party_detail(request: HttpRequest, code: str) -> HttpResponse:
+    party = get_object_or_404(Party.objects.prefetch_related("groupings"), code=code.upper())
+    rounds = selectors.round_list(policy.visible_rounds(request.user).filter(parties=party))
+    return render(request, "readiness/party_detail.html", {"party": party, "rounds": rounds})
