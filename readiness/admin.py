@@ -4,6 +4,7 @@ assignments). Round status changes are admin actions that call the same service 
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,6 +25,9 @@ from readiness.models import (
     SubPillar,
     User,
 )
+
+# Roles are flags and Party assignments; Django's permission groups are not used.
+admin.site.unregister(Group)
 
 
 class PolicyAdmin(SimpleHistoryAdmin):

@@ -342,33 +342,48 @@ def sub_pillar_statistics(
     return statistics
 
 
+def methodology_from_definition(definition: Mapping) -> Methodology:
+    """A Methodology from plain data shaped like readiness.methodology_v1: {"pillars": [...],
+    "bands": [...]}, each sub-pillar with its "levels" (the maximum score is the highest)."""
+    try:
+        pillars = tuple(
+            PillarSpec(
+                code=pillar["code"],
+                weight=pillar.get("weight", 1),
+                sub_pillars=tuple(
+                    SubPillarSpec(
+                        code=sub["code"],
+                        max_score=max((level["score"] for level in sub["levels"]), default=0),
+                        facts=tuple(
+                            FactSpec(
+                                key=fact["key"],
+                                kind=fact["kind"],
+                                min_level=fact.get("min_level", 1),
+                            )
+                            for fact in sub.get("facts", ())
+                        ),
+                    )
+                    for sub in pillar["sub_pillars"]
+                ),
+            )
+            for pillar in definition["pillars"]
+        )
+        bands = tuple(
+            GradeBandSpec(
+                grade=band["grade"],
+                min_total_rate=band["min_total_rate"],
+                min_pillar_rate=band.get("min_pillar_rate"),
+            )
+            for band in definition["bands"]
+        )
+    except (KeyError, TypeError) as error:
+        raise MethodologyError(f"the definition is missing or mistypes {error}") from error
+    return Methodology(pillars=pillars, bands=bands)
+
+
 def methodology_v1() -> Methodology:
     """The methodology of the 2025 round (DESIGN §6), built from the one shared definition in
     readiness.methodology_v1 (pure data) that the database loader also reads."""
-    pillars = tuple(
-        PillarSpec(
-            code=pillar["code"],
-            weight=pillar["weight"],
-            sub_pillars=tuple(
-                SubPillarSpec(
-                    code=sub["code"],
-                    max_score=max(level["score"] for level in sub["levels"]),
-                    facts=tuple(
-                        FactSpec(key=fact["key"], kind=fact["kind"], min_level=fact["min_level"])
-                        for fact in sub.get("facts", ())
-                    ),
-                )
-                for sub in pillar["sub_pillars"]
-            ),
-        )
-        for pillar in v1_definition.PILLARS
+    return methodology_from_definition(
+        {"pillars": v1_definition.PILLARS, "bands": v1_definition.BANDS}
     )
-    bands = tuple(
-        GradeBandSpec(
-            grade=band["grade"],
-            min_total_rate=band["min_total_rate"],
-            min_pillar_rate=band.get("min_pillar_rate"),
-        )
-        for band in v1_definition.BANDS
-    )
-    return Methodology(pillars=pillars, bands=bands)

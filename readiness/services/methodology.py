@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from readiness import policy
 from readiness.exceptions import RoundLocked
-from readiness.history import tracked_delete, tracked_save
+from readiness.grading import MethodologyError, methodology_from_definition
+from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
 from readiness.models import (
     AssessmentRound,
     FactField,
@@ -31,46 +33,74 @@ def _lock_editable_round(actor: User, assessment_round: AssessmentRound) -> Asse
 @transaction.atomic
 def methodology_load(*, actor: User, assessment_round: AssessmentRound, definition: dict) -> None:
     """Creates a draft round's pillars, sub-pillars, levels, facts and grade bands from a
-    definition shaped like readiness.methodology_v1 (PILLARS and BANDS)."""
+    definition shaped like readiness.methodology_v1 (PILLARS and BANDS). The whole definition is
+    checked first; an invalid one saves nothing."""
     locked = _lock_editable_round(actor, assessment_round)
     if locked.pillars.exists() or locked.grade_bands.exists():
-        raise ValidationError("This round already has a methodology.")
+        raise ValidationError(_("This round already has a methodology."))
+    try:
+        methodology_from_definition(definition).validate()
+    except MethodologyError as error:
+        raise ValidationError(
+            _("The methodology is invalid: {error}").format(error=error)
+        ) from error
+
     reason = "methodology loaded"
+    pillars = _create(
+        Pillar,
+        [
+            Pillar(round=locked, order=order, **_fields(Pillar, data))
+            for order, data in enumerate(definition["pillars"])
+        ],
+        actor=actor,
+        reason=reason,
+    )
+    sub_data = [
+        (pillar, order, data)
+        for pillar, pillar_data in zip(pillars, definition["pillars"], strict=True)
+        for order, data in enumerate(pillar_data["sub_pillars"])
+    ]
+    sub_pillars = _create(
+        SubPillar,
+        [SubPillar(pillar=pillar, order=order, **_fields(SubPillar, data))
+         for pillar, order, data in sub_data],
+        actor=actor,
+        reason=reason,
+    )  # fmt: skip
+    children = list(zip(sub_pillars, (data for _, _, data in sub_data), strict=True))
+    _create(
+        ScoreLevel,
+        [ScoreLevel(sub_pillar=sub, **_fields(ScoreLevel, level))
+         for sub, data in children for level in data["levels"]],
+        actor=actor,
+        reason=reason,
+    )  # fmt: skip
+    _create(
+        FactField,
+        [FactField(sub_pillar=sub, order=order, **_fields(FactField, fact))
+         for sub, data in children for order, fact in enumerate(data.get("facts", []))],
+        actor=actor,
+        reason=reason,
+    )  # fmt: skip
+    _create(
+        GradeBand,
+        [GradeBand(round=locked, **_fields(GradeBand, band)) for band in definition["bands"]],
+        actor=actor,
+        reason=reason,
+    )
 
-    def create(instance: models.Model) -> models.Model:
-        instance.full_clean()
-        tracked_save(instance, actor=actor, reason=reason)
-        return instance
 
-    for pillar_order, pillar_data in enumerate(definition["pillars"]):
-        pillar = create(
-            Pillar(
-                round=locked,
-                code=pillar_data["code"],
-                name_en=pillar_data["name_en"],
-                name_zh=pillar_data.get("name_zh", ""),
-                weight=pillar_data.get("weight", 1),
-                order=pillar_order,
-            )
-        )
-        for sub_order, sub_data in enumerate(pillar_data["sub_pillars"]):
-            sub_pillar = create(
-                SubPillar(
-                    pillar=pillar,
-                    code=sub_data["code"],
-                    name_en=sub_data["name_en"],
-                    name_zh=sub_data.get("name_zh", ""),
-                    guidance_en=sub_data.get("guidance_en", ""),
-                    guidance_zh=sub_data.get("guidance_zh", ""),
-                    order=sub_order,
-                )
-            )
-            for level in sub_data["levels"]:
-                create(ScoreLevel(sub_pillar=sub_pillar, **level))
-            for fact_order, fact in enumerate(sub_data.get("facts", [])):
-                create(FactField(sub_pillar=sub_pillar, order=fact_order, **fact))
-    for band in definition["bands"]:
-        create(GradeBand(round=locked, **band))
+def _fields(model, data: dict) -> dict:
+    """The keys of `data` that are plain fields of `model` (nested lists are handled apart)."""
+    names = {f.name for f in model._meta.concrete_fields if not f.is_relation}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def _create(model, instances: list, *, actor: User, reason: str) -> list:
+    for instance in instances:
+        # Uniqueness within a new methodology is guaranteed by the engine's validation above.
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    return tracked_bulk_create(model, instances, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from readiness import policy
 from readiness.exceptions import InvalidTransition, RoundLocked
@@ -60,11 +61,13 @@ def _check_ready_to_open(assessment_round: AssessmentRound) -> None:
     from readiness.grading import MethodologyError
 
     if not assessment_round.memberships.exists():
-        raise InvalidTransition("The round has no Parties; add Parties before opening it.")
+        raise InvalidTransition(_("The round has no Parties; add Parties before opening it."))
     try:
         methodology_spec_for_round(assessment_round).validate()
     except MethodologyError as error:
-        raise InvalidTransition(f"The methodology is not complete: {error}") from error
+        raise InvalidTransition(
+            _("The methodology is not complete: {error}").format(error=error)
+        ) from error
 
 
 @transaction.atomic
@@ -75,15 +78,22 @@ def round_transition(
     policy.require(
         policy.can_manage_rounds(actor), "Only round admins may change a round's status."
     )
-    if target not in ROUND_TRANSITIONS:
-        raise InvalidTransition(f"“{target}” is not a status a round can be moved to.")
+    if target not in RoundStatus.values:
+        raise InvalidTransition(
+            _("“{target}” is not a status a round can be moved to.").format(target=target)
+        )
     locked = _lock(assessment_round)
     current = locked.status
-    if current not in ROUND_TRANSITIONS[target]:
-        allowed = ", ".join(RoundStatus(status).label for status in locked.allowed_targets())
+    if current not in ROUND_TRANSITIONS.get(target, ()):
+        allowed = ", ".join(str(RoundStatus(status).label) for status in locked.allowed_targets())
         raise InvalidTransition(
-            f"A round that is “{RoundStatus(current).label}” cannot become "
-            f"“{RoundStatus(target).label}”. Allowed next: {allowed or 'none'}."
+            _(
+                "A round that is “{current}” cannot become “{target}”. Allowed next: {allowed}."
+            ).format(
+                current=RoundStatus(current).label,
+                target=RoundStatus(target).label,
+                allowed=allowed or _("none"),
+            )
         )
     if current == RoundStatus.DRAFT:
         _check_ready_to_open(locked)
@@ -107,7 +117,7 @@ def round_membership_set(
     )
     locked = _lock(assessment_round)
     if locked.is_frozen:
-        raise RoundLocked("The round is published; its Parties can no longer change.")
+        raise RoundLocked(_("The round is published; its Parties can no longer change."))
     wanted = {party.pk: party for party in parties}
     current = {membership.party_id: membership for membership in locked.memberships.all()}
     note = reason or "membership changed"

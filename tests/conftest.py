@@ -1,0 +1,93 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+from readiness.models import AssignmentRole
+from tests.factories import AssignmentFactory, PartyFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skips the test, or fails it when CI says the services must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _services_for_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        service_missing("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    if request.node.get_closest_marker("redis"):
+        url = os.environ.get("REDIS_URL", "")
+        if not url:
+            service_missing("this test needs Redis (set REDIS_URL=redis://...)")
+        elif not _reachable(url):
+            service_missing(f"Redis at {url} is unreachable")
+
+
+@pytest.fixture
+def party(db):
+    return PartyFactory(code="GHA", name_en="Ghana", name_zh="加纳")
+
+
+@pytest.fixture
+def other_party(db):
+    return PartyFactory(code="THA", name_en="Thailand", name_zh="泰国", region="asia")
+
+
+@pytest.fixture
+def round_admin(db):
+    return UserFactory(username="round.admin", is_round_admin=True)
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", is_reviewer=True)
+
+
+@pytest.fixture
+def focal_point(party):
+    return AssignmentFactory(
+        user=UserFactory(username="focal.gha"), party=party, role=AssignmentRole.FOCAL_POINT
+    ).user
+
+
+@pytest.fixture
+def other_focal_point(other_party):
+    return AssignmentFactory(
+        user=UserFactory(username="focal.tha"), party=other_party, role=AssignmentRole.FOCAL_POINT
+    ).user
+
+
+@pytest.fixture
+def analyst(party):
+    return AssignmentFactory(
+        user=UserFactory(username="analyst.gha"), party=party, role=AssignmentRole.ANALYST
+    ).user
+
+
+@pytest.fixture
+def other_analyst(other_party):
+    return AssignmentFactory(
+        user=UserFactory(username="analyst.tha"), party=other_party, role=AssignmentRole.ANALYST
+    ).user
+
+
+@pytest.fixture
+def registered_user(db):
+    """An account with no role."""
+    return UserFactory(username="nobody")

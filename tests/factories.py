@@ -1,0 +1,83 @@
+import factory
+
+from readiness import methodology_v1
+from readiness.models import (
+    AssessmentRound,
+    AssignmentRole,
+    Party,
+    PartyAssignment,
+    Region,
+    RoundParty,
+    RoundStatus,
+    User,
+)
+from readiness.services import methodology_load, system_user
+
+PASSWORD = "a-long-test-password"
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"Q{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+    name_en = factory.LazyAttribute(lambda party: f"Party {party.code}")
+    name_zh = factory.LazyAttribute(lambda party: f"缔约方{party.code}")
+    region = Region.AFRICA
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyAssignment
+
+    user = factory.SubFactory(UserFactory)
+    party = factory.SubFactory(PartyFactory)
+    role = AssignmentRole.FOCAL_POINT
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssessmentRound
+        django_get_or_create = ("slug",)
+
+    name = factory.LazyAttribute(lambda r: f"Assessment {r.slug}")
+    slug = factory.Sequence(lambda n: f"round-{n}")
+    status = RoundStatus.DRAFT
+
+
+def add_members(assessment_round: AssessmentRound, parties) -> None:
+    RoundParty.objects.bulk_create(
+        [RoundParty(round=assessment_round, party=party) for party in parties]
+    )
+
+
+def round_with_methodology(*, status: str = RoundStatus.DRAFT, parties=(), **kwargs):
+    """A round with methodology v1 loaded, moved straight to `status` for test set-up."""
+    assessment_round = RoundFactory(status=RoundStatus.DRAFT, **kwargs)
+    methodology_load(
+        actor=system_user(),
+        assessment_round=assessment_round,
+        definition={"pillars": methodology_v1.PILLARS, "bands": methodology_v1.BANDS},
+    )
+    add_members(assessment_round, parties)
+    if status != RoundStatus.DRAFT:
+        AssessmentRound.objects.filter(pk=assessment_round.pk).update(status=status)
+        assessment_round.refresh_from_db()
+    return assessment_round

@@ -1,0 +1,6 @@
+"""Test settings: the application's own, with a fast password hasher (the default one takes
+about 0.3 s per hash, which would dominate the suite)."""
+
+from readiness.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
