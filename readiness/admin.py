@@ -48,6 +48,13 @@ class PolicyAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a POST here with save_model, even on read-only admins: a revert
+        # would bypass the services, so past versions are for reading only.
+        if request.method == "POST":
+            raise PermissionDenied(_("Past versions can be viewed but not restored."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 @admin.register(Grouping)
 class GroupingAdmin(PolicyAdmin):

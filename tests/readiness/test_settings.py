@@ -1,0 +1,91 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_in_subprocess(module: str, expression: str, **env) -> subprocess.CompletedProcess:
+    """Imports a settings module with a controlled environment and prints `expression`."""
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    code = f"import {module} as s; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults_are_sqlite_eager_tasks_and_local_memory_cache():
+    result = settings_in_subprocess(
+        "readiness.settings",
+        "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.CACHES['default']['BACKEND'].rsplit('.', 1)[1], s.EMAIL_BACKEND.rsplit('.', 2)[1]",
+    )
+    assert result.stdout.strip() == ("django.db.backends.sqlite3 True LocMemCache console"), (
+        result.stderr
+    )
+
+
+def test_database_and_redis_urls_select_postgresql_redis_and_persistent_connections():
+    result = settings_in_subprocess(
+        "readiness.settings",
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_MAX_AGE'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'].rsplit('.', 1)[1]",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/readiness",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "60",
+        "False",
+        "redis://127.0.0.1:6379/0",
+        "RedisCache",
+    ], result.stderr
+
+
+def test_the_redis_transport_imports():
+    """Celery installed without its redis extra cannot talk to the broker."""
+    from kombu.transport import redis as redis_transport
+
+    assert redis_transport.Transport.driver_name == "redis"
+
+
+@pytest.mark.parametrize("secret", ["", "short", None])
+def test_production_settings_refuse_a_missing_or_weak_secret_key(secret):
+    env = {} if secret is None else {"SECRET_KEY": secret}
+    result = settings_in_subprocess("readiness.settings_production", "s.DEBUG", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_start_with_a_real_secret_key():
+    result = settings_in_subprocess(
+        "readiness.settings_production",
+        "s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0",
+        SECRET_KEY="k" * 64,
+        ALLOWED_HOSTS="tracker.example.org",
+    )
+    assert result.stdout.split() == ["False", "True", "True"], result.stderr
+
+
+def test_the_scoring_engine_imports_without_django():
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, readiness.grading; print('django' in sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "False", result.stderr

@@ -1,0 +1,54 @@
+"""The real services: PostgreSQL row locks and a Celery worker on Redis."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from readiness.exceptions import InvalidTransition
+from readiness.models import RoundStatus
+from readiness.services import round_transition
+from tests.factories import round_with_methodology
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_moving_a_round_at_once_exactly_one_wins(round_admin, party):
+    assessment_round = round_with_methodology(status=RoundStatus.OPEN, parties=[party])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def move():
+        try:
+            barrier.wait(timeout=10)
+            round_transition(
+                actor=round_admin, assessment_round=assessment_round, target=RoundStatus.REVIEW
+            )
+            outcomes.append("moved")
+        except InvalidTransition:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["moved", "refused"]
+    assert assessment_round.history.filter(history_change_reason__contains="→ review").count() == 1
+
+
+@pytest.mark.redis
+def test_a_real_worker_answers_through_redis(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    from readiness.celery import app
+    from readiness.tasks import ping
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            assert ping.delay().get(timeout=10) == "pong"
+    finally:
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
