@@ -36,6 +36,10 @@ lint: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
+# Benchmarks (figures recorded in docs/performance.md); never timed assertions in tests.
+bench: $(VENV)/.base-installed
+	$(BIN)/python bench/grading.py --repeat 50
+
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

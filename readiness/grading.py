@@ -16,6 +16,7 @@ it can be tested and benchmarked alone.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -118,6 +119,15 @@ class Methodology:
     def _sub_pillars_by_code(self) -> dict[str, SubPillarSpec]:
         return {sub.code: sub for pillar in self.pillars for sub in pillar.sub_pillars}
 
+    @property
+    def sub_pillars_in_order(self) -> tuple[SubPillarSpec, ...]:
+        return tuple(sub for pillar in self.pillars for sub in pillar.sub_pillars)
+
+    @cached_property
+    def plan(self) -> _Plan:
+        """The validated methodology's scoring tables (validate() runs once per methodology)."""
+        return _Plan(self)
+
     @cached_property
     def sub_pillar_codes(self) -> tuple[str, ...]:
         return tuple(self._sub_pillars_by_code)
@@ -198,52 +208,94 @@ class PartyScore:
     sub_pillar_rates: dict[str, Fraction]
 
 
-def _checked_levels(methodology: Methodology, levels: Mapping[str, int]) -> dict[str, int]:
-    for code, level in levels.items():
-        if code not in methodology.sub_pillar_codes:
-            raise LevelError(f"unknown sub-pillar code {code!r} (level {level!r})")
-        max_score = methodology.sub_pillar(code).max_score
-        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= max_score:
-            raise LevelError(f"sub-pillar {code}: level {level!r} is outside 0..{max_score}")
-    return {code: levels.get(code, 0) for code in methodology.sub_pillar_codes}
+class _Plan:
+    """Integer tables that make scoring a Party a handful of integer sums: every pillar rate is
+    numerator / (lcm of its maximum scores × its sub-pillar count), and every total rate is
+    numerator / one common denominator, so Fractions are built once per distinct value."""
 
+    def __init__(self, methodology: Methodology):
+        methodology.validate()
+        self.max_by_code = {sub.code: sub.max_score for sub in methodology.sub_pillars_in_order}
+        self.codes = tuple(self.max_by_code)
+        self.sub_rates = {
+            code: tuple(Fraction(level, top) for level in range(top + 1))
+            for code, top in self.max_by_code.items()
+        }
+        self.pillars = []  # (code, max_score, [(sub code, multiplier)], denominator)
+        for pillar in methodology.pillars:
+            common = math.lcm(*(sub.max_score for sub in pillar.sub_pillars))
+            multipliers = [(sub.code, common // sub.max_score) for sub in pillar.sub_pillars]
+            max_score = sum(sub.max_score for sub in pillar.sub_pillars)
+            self.pillars.append(
+                (pillar.code, max_score, multipliers, common * len(pillar.sub_pillars))
+            )
+        total_weight = sum((pillar.weight for pillar in methodology.pillars), Fraction(0))
+        coefficients = [
+            pillar.weight / (total_weight * denominator)
+            for pillar, (*_, denominator) in zip(methodology.pillars, self.pillars, strict=True)
+        ]
+        self.total_denominator = math.lcm(*(c.denominator for c in coefficients))
+        self.total_coefficients = [int(c * self.total_denominator) for c in coefficients]
+        self.bands = methodology.bands_best_first
+        self._outcomes: dict[tuple[int, ...], tuple[tuple[Fraction, ...], Fraction, str]] = {}
 
-def _score(methodology: Methodology, levels: Mapping[str, int]) -> PartyScore:
-    awarded = _checked_levels(methodology, levels)
-    sub_rates: dict[str, Fraction] = {}
-    pillars: dict[str, PillarScore] = {}
-    for pillar in methodology.pillars:
-        rates = [Fraction(awarded[sub.code], sub.max_score) for sub in pillar.sub_pillars]
-        sub_rates.update(zip((sub.code for sub in pillar.sub_pillars), rates, strict=True))
-        pillars[pillar.code] = PillarScore(
-            code=pillar.code,
-            score=sum(awarded[sub.code] for sub in pillar.sub_pillars),
-            max_score=sum(sub.max_score for sub in pillar.sub_pillars),
-            rate=sum(rates, Fraction(0)) / len(rates),
+    def checked(self, levels: Mapping[str, int]) -> dict[str, int]:
+        for code, level in levels.items():
+            top = self.max_by_code.get(code)
+            if top is None:
+                raise LevelError(f"unknown sub-pillar code {code!r} (level {level!r})")
+            if type(level) is not int or not 0 <= level <= top:
+                raise LevelError(f"sub-pillar {code}: level {level!r} is outside 0..{top}")
+        return {code: levels.get(code, 0) for code in self.codes}
+
+    def outcome(self, numerators: tuple[int, ...]) -> tuple[tuple[Fraction, ...], Fraction, str]:
+        """Pillar rates, total rate and grade for the given pillar numerators (memoised)."""
+        known = self._outcomes.get(numerators)
+        if known is None:
+            rates = tuple(
+                Fraction(numerator, denominator)
+                for numerator, (*_, denominator) in zip(numerators, self.pillars, strict=True)
+            )
+            total = Fraction(
+                sum(n * k for n, k in zip(numerators, self.total_coefficients, strict=True)),
+                self.total_denominator,
+            )
+            # validate() guarantees a catch-all band, so next() always finds one.
+            grade = next(band.grade for band in self.bands if band.admits(total, rates))
+            known = self._outcomes[numerators] = (rates, total, grade)
+        return known
+
+    def score(self, levels: Mapping[str, int]) -> PartyScore:
+        awarded = self.checked(levels)
+        numerators = tuple(
+            sum(awarded[code] * multiplier for code, multiplier in multipliers)
+            for _, _, multipliers, _ in self.pillars
         )
-    total_weight = sum((p.weight for p in methodology.pillars), Fraction(0))
-    total_rate = sum((p.weight * pillars[p.code].rate for p in methodology.pillars), Fraction(0))
-    total_rate /= total_weight
-    pillar_rates = [score.rate for score in pillars.values()]
-    # validate() guarantees a catch-all band, so next() always finds one.
-    grade = next(
-        band.grade for band in methodology.bands_best_first if band.admits(total_rate, pillar_rates)
-    )
-    return PartyScore(
-        total_rate=total_rate, grade=grade, pillars=pillars, sub_pillar_rates=sub_rates
-    )
+        rates, total, grade = self.outcome(numerators)
+        pillars = {
+            code: PillarScore(
+                code=code,
+                score=sum(awarded[sub_code] for sub_code, _ in multipliers),
+                max_score=max_score,
+                rate=rate,
+            )
+            for (code, max_score, multipliers, _), rate in zip(self.pillars, rates, strict=True)
+        }
+        sub_rates = {code: self.sub_rates[code][level] for code, level in awarded.items()}
+        return PartyScore(
+            total_rate=total, grade=grade, pillars=pillars, sub_pillar_rates=sub_rates
+        )
 
 
 def score_party(methodology: Methodology, levels: Mapping[str, int]) -> PartyScore:
-    methodology.validate()
-    return _score(methodology, levels)
+    return methodology.plan.score(levels)
 
 
 def score_parties(
     methodology: Methodology, levels_by_party: Mapping[str, Mapping[str, int]]
 ) -> dict[str, PartyScore]:
-    methodology.validate()
-    return {party: _score(methodology, levels) for party, levels in levels_by_party.items()}
+    plan = methodology.plan
+    return {party: plan.score(levels) for party, levels in levels_by_party.items()}
 
 
 @dataclass(frozen=True)
@@ -254,12 +306,17 @@ class AggregateScore:
     grade_counts: dict[str, int]
 
 
-def _mean(values: list[Fraction]) -> Fraction | None:
-    return sum(values, Fraction(0)) / len(values) if values else None
+def _mean(values: list[Fraction], denominator: int) -> Fraction | None:
+    """Exact mean of fractions whose denominators all divide `denominator`."""
+    if not values:
+        return None
+    numerator = sum(value.numerator * (denominator // value.denominator) for value in values)
+    return Fraction(numerator, denominator * len(values))
 
 
 def aggregate(methodology: Methodology, scores: Iterable[PartyScore]) -> AggregateScore:
     scores = list(scores)
+    plan = methodology.plan
     grade_counts = dict.fromkeys(methodology.grades_best_first, 0)
     for score in scores:
         if score.grade not in grade_counts:
@@ -268,9 +325,10 @@ def aggregate(methodology: Methodology, scores: Iterable[PartyScore]) -> Aggrega
     return AggregateScore(
         party_count=len(scores),
         pillar_asr={
-            p.code: _mean([s.pillars[p.code].rate for s in scores]) for p in methodology.pillars
+            code: _mean([s.pillars[code].rate for s in scores], denominator)
+            for code, *_, denominator in plan.pillars
         },
-        total_asr=_mean([s.total_rate for s in scores]),
+        total_asr=_mean([s.total_rate for s in scores], plan.total_denominator),
         grade_counts=grade_counts,
     )
 
@@ -320,9 +378,9 @@ def sub_pillar_statistics(
     The Parties counted are those of levels_by_party; facts of other Parties, and facts whose key
     the sub-pillar does not declare, are ignored.
     """
-    methodology.validate()
+    plan = methodology.plan
     facts_by_party = facts_by_party or {}
-    awarded = {party: _checked_levels(methodology, lv) for party, lv in levels_by_party.items()}
+    awarded = {party: plan.checked(levels) for party, levels in levels_by_party.items()}
     statistics: dict[str, SubPillarStatistics] = {}
     for code in methodology.sub_pillar_codes:
         sub = methodology.sub_pillar(code)
