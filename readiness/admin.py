@@ -69,6 +69,14 @@ class PartyAdmin(PolicyAdmin):
     search_fields = ("code", "name_en", "name_zh")
 
 
+@admin.register(RoundParty)
+class RoundPartyAdmin(PolicyAdmin):
+    list_display = ("round", "party", "added_at")
+    list_filter = ("round", "party__region")
+    search_fields = ("party__code", "party__name_en", "party__name_zh")
+    list_select_related = ("round", "party")
+
+
 class RoundPartyInline(admin.TabularInline):
     model = RoundParty
     fields = ("party", "added_at")

@@ -38,3 +38,49 @@ def test_requirement_files_are_hash_pinned():
         pins = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
         assert pins and all("==" in line and line.endswith("\\") for line in pins), name
         assert text.count("--hash=sha256:") >= len(pins), name
+
+
+def _tracked_model_names() -> set[str]:
+    from django.apps import apps
+
+    return {
+        model.__name__
+        for model in apps.get_models()
+        if hasattr(model, "history") and not model.__name__.startswith("Historical")
+    }
+
+
+def _root_name(node) -> str | None:
+    """The name at the start of a call chain such as Model.objects.filter(...).update(...)."""
+    import ast
+
+    while isinstance(node, ast.Attribute | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def test_no_history_bypassing_writes_on_tracked_models():
+    """django-simple-history records nothing for queryset.update(), bulk_update() or a plain
+    bulk_create(); tracked models are written through readiness/history.py only."""
+    import ast
+
+    tracked = _tracked_model_names()
+    offenders = []
+    for path in tracked_files():
+        relative = path.relative_to(ROOT)
+        if (
+            path.suffix != ".py"
+            or relative.parts[0] in {"tests", "bench", "scripts"}
+            or "migrations" in relative.parts
+            or relative == Path("readiness/history.py")
+        ):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr in {"update", "bulk_update", "bulk_create", "update_or_create"}:
+                root = _root_name(node.func.value)
+                if root in tracked:
+                    offenders.append(f"{relative}:{node.lineno} {root}….{node.func.attr}()")
+    assert not offenders, offenders
+    assert {"Party", "AssessmentRound", "GradeBand", "User"} <= tracked

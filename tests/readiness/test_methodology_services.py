@@ -122,3 +122,26 @@ def test_deleting_an_item_in_draft_is_recorded(round_admin):
 def test_only_methodology_rows_go_through_the_methodology_service(round_admin):
     with pytest.raises(TypeError):
         methodology_item_save(actor=round_admin, item=round_admin)
+
+
+def test_load_methodology_command_loads_v1_into_a_draft_round(capsys):
+    from django.core.management import call_command
+
+    RoundFactory(slug="2026", name="Assessment 2026")
+    call_command("load_methodology", "2026")
+    assert "loaded into “Assessment 2026”: 4 pillars" in capsys.readouterr().out
+    assert SubPillar.objects.filter(pillar__round__slug="2026").count() == 13
+
+
+@pytest.mark.parametrize(
+    "status, message",
+    [(RoundStatus.OPEN, "editable only in draft"), (None, "No round with the slug")],
+)
+def test_load_methodology_command_explains_a_refusal(status, message):
+    from django.core.management import CommandError, call_command
+
+    if status:
+        RoundFactory(slug="2026", status=status)
+    with pytest.raises(CommandError, match=message):
+        call_command("load_methodology", "2026")
+    assert not Pillar.objects.exists()
