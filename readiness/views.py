@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from readiness import policy, selectors, services
@@ -65,7 +66,12 @@ def round_transition(request: HttpRequest, slug: str) -> HttpResponse:
                 target=form.cleaned_data["target"],
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, assessment_round.get_status_display())
+            messages.success(
+                request,
+                _("The round is now “{status}”.").format(
+                    status=assessment_round.get_status_display()
+                ),
+            )
         except DomainError as error:
             messages.error(request, error.message)
     return redirect("round-detail", slug=assessment_round.slug)

@@ -59,32 +59,28 @@ def reviewer(db):
     return UserFactory(username="reviewer", is_reviewer=True)
 
 
+def assigned_user(username: str, party, role: str):
+    return AssignmentFactory(user=UserFactory(username=username), party=party, role=role).user
+
+
 @pytest.fixture
 def focal_point(party):
-    return AssignmentFactory(
-        user=UserFactory(username="focal.gha"), party=party, role=AssignmentRole.FOCAL_POINT
-    ).user
+    return assigned_user("focal.gha", party, AssignmentRole.FOCAL_POINT)
 
 
 @pytest.fixture
 def other_focal_point(other_party):
-    return AssignmentFactory(
-        user=UserFactory(username="focal.tha"), party=other_party, role=AssignmentRole.FOCAL_POINT
-    ).user
+    return assigned_user("focal.tha", other_party, AssignmentRole.FOCAL_POINT)
 
 
 @pytest.fixture
 def analyst(party):
-    return AssignmentFactory(
-        user=UserFactory(username="analyst.gha"), party=party, role=AssignmentRole.ANALYST
-    ).user
+    return assigned_user("analyst.gha", party, AssignmentRole.ANALYST)
 
 
 @pytest.fixture
 def other_analyst(other_party):
-    return AssignmentFactory(
-        user=UserFactory(username="analyst.tha"), party=other_party, role=AssignmentRole.ANALYST
-    ).user
+    return assigned_user("analyst.tha", other_party, AssignmentRole.ANALYST)
 
 
 @pytest.fixture

@@ -20,12 +20,16 @@ METHODOLOGY_MODELS = (Pillar, SubPillar, ScoreLevel, FactField, GradeBand)
 
 
 def _lock_editable_round(actor: User, assessment_round: AssessmentRound) -> AssessmentRound:
-    policy.require(policy.can_manage_rounds(actor), "Only round admins may change a methodology.")
+    policy.require(
+        policy.can_manage_rounds(actor), _("Only round admins may change a methodology.")
+    )
     locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
     if not locked.methodology_editable:
         raise RoundLocked(
-            f"The methodology of “{locked.name}” can no longer change: the round is "
-            f"{locked.get_status_display().lower()}, and methodology is editable only in draft."
+            _(
+                "The methodology of “{round}” can no longer change: the round is {status}, and "
+                "methodology is editable only in draft."
+            ).format(round=locked.name, status=str(locked.get_status_display()).lower())
         )
     return locked
 
