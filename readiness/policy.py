@@ -5,7 +5,8 @@ Every function answers a yes/no question about a user and (optionally) an object
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from readiness.models import AssessmentRound, AssignmentRole, Party, PartyAssignment, RoundStatus
 
@@ -93,3 +94,85 @@ def can_manage_assignments(user) -> bool:
 def require(allowed: bool, message: str = "You are not allowed to do this.") -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+# --- Evidence, reviews and audit -------------------------------------------------------------
+
+
+def works_on(user, party_id: int) -> bool:
+    """Focal point or analyst of the Party (by primary key)."""
+    return party_id in assigned_party_ids(user)
+
+
+def assigned_party_ids(user) -> set[int]:
+    if not _active(user):
+        return set()
+    cache_name = "_policy_party_ids"
+    ids = getattr(user, cache_name, None)
+    if ids is None:
+        ids = set(PartyAssignment.objects.filter(user=user).values_list("party_id", flat=True))
+        setattr(user, cache_name, ids)
+    return ids
+
+
+def evidence_visibility(user) -> Q:
+    """Which evidence a user may see, as a filter: round admins everything; reviewers everything
+    past draft; focal points and analysts all of their Parties' evidence; everyone the approved,
+    non-confidential evidence of published rounds."""
+    public = Q(
+        status="approved",
+        is_confidential=False,
+        round__status__in=[RoundStatus.PUBLISHED, RoundStatus.ARCHIVED],
+    )
+    if is_round_admin(user):
+        return Q()
+    visible = public
+    if is_reviewer(user):
+        visible |= ~Q(status="draft")
+    if assigned_party_ids(user):
+        visible |= Q(party_id__in=assigned_party_ids(user))
+    return visible
+
+
+def can_submit_for(user, party: Party) -> bool:
+    return works_on(user, party.pk)
+
+
+def can_edit_evidence(user, evidence) -> bool:
+    return works_on(user, evidence.party_id)
+
+
+def reviewer_conflict(user, evidence) -> str | None:
+    """Why this reviewer may not decide this evidence, or None when they may."""
+    if not is_reviewer(user):
+        return gettext("Only reviewers decide evidence.")
+    if user.pk in {evidence.created_by_id, evidence.submitted_by_id}:
+        return gettext("You cannot decide evidence you created or submitted.")
+    if works_on(user, evidence.party_id):
+        return gettext("You cannot decide evidence of a Party you are focal point or analyst for.")
+    return None
+
+
+def can_decide(user, evidence) -> bool:
+    return reviewer_conflict(user, evidence) is None
+
+
+def can_revoke(user) -> bool:
+    return is_round_admin(user)
+
+
+def can_comment(user, evidence) -> bool:
+    return is_round_admin(user) or is_reviewer(user) or works_on(user, evidence.party_id)
+
+
+def can_use_review_queue(user) -> bool:
+    return is_reviewer(user) or is_round_admin(user)
+
+
+def can_view_audit_log(user) -> bool:
+    return is_round_admin(user)
+
+
+def can_view_party_audit(user, party: Party) -> bool:
+    """The Party's team and round admins: the log includes drafts, which reviewers do not see."""
+    return is_round_admin(user) or works_on(user, party.pk)

@@ -176,3 +176,5 @@ LOGGING = {
 # Shown on every page while the data are synthetic demo data.
 DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services
+EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("EVIDENCE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails

@@ -38,6 +38,8 @@ urlpatterns = [
     path("rounds/<slug:slug>/transition/", views.round_transition, name="round-transition"),
     path("parties/", views.party_list, name="party-list"),
     path("parties/<str:code>/", views.party_detail, name="party-detail"),
+    path("", include("submissions.urls")),
+    path("", include("reviews.urls")),
     path("accounts/", include(account_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

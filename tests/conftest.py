@@ -87,3 +87,13 @@ def other_analyst(other_party):
 def registered_user(db):
     """An account with no role."""
     return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def open_round(party, other_party):
+    from readiness.models import RoundStatus
+    from tests.factories import round_with_methodology
+
+    return round_with_methodology(
+        slug="2026", name="Assessment 2026", status=RoundStatus.OPEN, parties=[party, other_party]
+    )

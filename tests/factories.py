@@ -1,4 +1,7 @@
+import hashlib
+
 import factory
+from django.utils import timezone
 
 from readiness import methodology_v1
 from readiness.models import (
@@ -81,3 +84,53 @@ def round_with_methodology(*, status: str = RoundStatus.DRAFT, parties=(), **kwa
         AssessmentRound.objects.filter(pk=assessment_round.pk).update(status=status)
         assessment_round.refresh_from_db()
     return assessment_round
+
+
+def sub_pillar_of(assessment_round: AssessmentRound, code: str):
+    from readiness.models import SubPillar
+
+    return SubPillar.objects.get(pillar__round=assessment_round, code=code)
+
+
+def make_evidence(
+    *, assessment_round, party, code="REG-1", author, status="draft", claimed_level=2, **extra
+):
+    """Evidence in any status, written directly for test set-up (services are tested apart)."""
+    from submissions.models import Evidence
+
+    fields = {
+        "narrative": "Draft regulation published for consultation.",
+        "source_urls": ["https://example.org/regulation"],
+        **extra,
+    }
+    return Evidence.objects.create(
+        round=assessment_round,
+        party=party,
+        sub_pillar=sub_pillar_of(assessment_round, code),
+        claimed_level=claimed_level,
+        status=status,
+        created_by=author,
+        submitted_by=author if status != "draft" else None,
+        submitted_at=None if status == "draft" else timezone.now(),
+        awarded_level=claimed_level if status == "approved" else None,
+        **fields,
+    )
+
+
+def make_document(evidence, author, name="evidence.txt", content: bytes | None = None):
+    from django.core.files.base import ContentFile
+
+    from submissions.models import Document
+
+    content = "加纳 evidence".encode() if content is None else content
+    document = Document(
+        evidence=evidence,
+        original_name=name,
+        extension=name.rsplit(".", 1)[-1],
+        content_type="text/plain",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=author,
+    )
+    document.file.save("upload", ContentFile(content), save=True)
+    return document

@@ -9,11 +9,18 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from readiness.models import RoundStatus
-from tests.factories import round_with_methodology
+from tests.factories import (
+    RoundFactory,
+    add_members,
+    make_document,
+    make_evidence,
+    round_with_methodology,
+)
 
 ROLES = (
     "anonymous",
@@ -39,10 +46,28 @@ class Case:
     def expected(self, role: str) -> int:
         return self.overrides.get(role, self.default)
 
+    def resolved_kwargs(self, world: dict) -> dict:
+        """Values written "@name" stand for the primary key of world["name"]."""
+        return {
+            key: world[value[1:]].pk if isinstance(value, str) and value.startswith("@") else value
+            for key, value in self.kwargs.items()
+        }
+
 
 ANONYMOUS_REDIRECT = {"anonymous": 302}
-STAFF_ROLES = ("focal_point", "other_focal_point", "analyst", "other_analyst", "reviewer")
 PUBLIC_ONLY = {"anonymous": 404, "registered_user": 404}
+GHANA_TEAM = ("focal_point", "analyst")
+
+
+def only(statuses: dict, default: int = 404, anonymous: int = 302) -> dict:
+    """Overrides: `statuses` for the roles named, `default` for the other signed-in roles."""
+    return {
+        role: statuses.get(role, default if role != "anonymous" else anonymous) for role in ROLES
+    }
+
+
+TEAM_200 = only(dict.fromkeys(GHANA_TEAM, 200))
+SUBMIT_DATA = {"claimed_level": 1, "narrative": "Focal point designated.", "source_urls": ""}
 
 CASES = [
     Case("home"),
@@ -80,7 +105,62 @@ CASES = [
     Case("password_reset_confirm", {"uidb64": "MQ", "token": "bad-token"}),
     Case("password_reset_complete"),
     Case("set_language", method="post", data={"language": "zh-hans", "next": "/"}, default=302),
-]
+    # Evidence: Ghana's team works on it; reviewers see it once submitted; the public sees
+    # approved, non-confidential evidence of published rounds.
+    Case("workspace", overrides=ANONYMOUS_REDIRECT),
+    Case("workspace-party", {"slug": "2026", "code": "GHA"}, overrides=TEAM_200),
+    Case("evidence-create", {"slug": "2026", "code": "GHA", "sub_pillar": "REG-2"},
+         overrides=TEAM_200),
+    Case("evidence-create", {"slug": "2026", "code": "GHA", "sub_pillar": "REG-2"},
+         method="post", data=SUBMIT_DATA, overrides=only(dict.fromkeys(GHANA_TEAM, 302))),
+    Case("evidence-detail", {"pk": "@draft"},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 200), "round_admin": 200}, anonymous=404)),
+    Case("evidence-detail", {"pk": "@submitted"},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 200), "reviewer": 200, "round_admin": 200},
+                        anonymous=404)),
+    Case("evidence-detail", {"pk": "@public"}),
+    Case("evidence-edit", {"pk": "@draft"}, overrides=TEAM_200),
+    Case("evidence-edit", {"pk": "@draft"}, method="post",
+         data={**SUBMIT_DATA, "claimed_level": 2, "expected_version": 1},
+         overrides=only(dict.fromkeys(GHANA_TEAM, 302))),
+    Case("evidence-submit", {"pk": "@draft"}, method="post",
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "round_admin": 403})),
+    Case("evidence-submit", {"pk": "@draft"}, default=405),
+    Case("evidence-withdraw", {"pk": "@submitted"}, method="post",
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "reviewer": 403, "round_admin": 403})),
+    Case("evidence-withdraw", {"pk": "@submitted"}, default=405),
+    Case("document-upload", {"pk": "@draft"}, method="post", data="upload",
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "round_admin": 403})),
+    Case("document-upload", {"pk": "@draft"}, default=405),
+    Case("document-download", {"pk": "@draft_document"},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 200), "round_admin": 200}, anonymous=404)),
+    Case("document-download", {"pk": "@public_document"}),
+    Case("document-delete", {"pk": "@draft_document"}, method="post",
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "round_admin": 403})),
+    Case("document-delete", {"pk": "@draft_document"}, default=405),
+    # Reviews and audit
+    Case("review-decide", {"pk": "@submitted"}, method="post",
+         data={"decision": "approve", "expected_version": 1, "awarded_level": 1},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 403), "reviewer": 302, "round_admin": 403})),
+    Case("review-decide", {"pk": "@submitted"}, default=405),
+    Case("review-revoke", {"pk": "@approved"}, method="post", data={"reason": "Wrong law."},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 403), "reviewer": 403, "round_admin": 302})),
+    Case("review-revoke", {"pk": "@approved"}, default=405),
+    Case("comment-add", {"pk": "@submitted"}, method="post", data={"body": "Which decree?"},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "reviewer": 302, "round_admin": 302})),
+    Case("comment-add", {"pk": "@submitted"}, default=405),
+    Case("review-queue", overrides=only({"reviewer": 200, "round_admin": 200}, default=403)),
+    Case("bulk-preview", method="post", data="bulk",
+         overrides=only({"reviewer": 200, "round_admin": 200}, default=403)),
+    Case("bulk-preview", default=405),
+    Case("bulk-confirm", method="post", data="bulk",
+         overrides=only({"reviewer": 200, "round_admin": 200}, default=403)),
+    Case("bulk-confirm", default=405),
+    Case("audit-log", overrides=only({"round_admin": 200}, default=403)),
+    Case("audit-export", overrides=only({"round_admin": 200}, default=403)),
+    Case("party-audit", {"code": "GHA"},
+         overrides=only({**dict.fromkeys(GHANA_TEAM, 200), "round_admin": 200})),
+]  # fmt: skip
 
 
 def _url_names(patterns, namespace: str = "") -> set[str]:
@@ -102,9 +182,40 @@ def test_every_url_has_an_entry():
 
 
 @pytest.fixture
-def world(party, other_party):
-    round_with_methodology(slug="draft", parties=[party, other_party])
-    round_with_methodology(slug="published", status=RoundStatus.PUBLISHED, parties=[party])
+def world(party, other_party, focal_point, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    add_members(RoundFactory(slug="draft"), [party, other_party])
+    published = round_with_methodology(
+        slug="published", status=RoundStatus.PUBLISHED, parties=[party]
+    )
+    current = round_with_methodology(
+        slug="2026", status=RoundStatus.OPEN, parties=[party, other_party]
+    )
+    objects = {
+        "draft": make_evidence(assessment_round=current, party=party, author=focal_point),
+        "submitted": make_evidence(
+            assessment_round=current, party=party, author=focal_point, status="submitted",
+            code="REG-3", claimed_level=1,
+        ),
+        "approved": make_evidence(
+            assessment_round=current, party=party, author=focal_point, status="approved",
+            code="INF-1",
+        ),
+        "public": make_evidence(
+            assessment_round=published, party=party, author=focal_point, status="approved"
+        ),
+    }  # fmt: skip
+    objects["draft_document"] = make_document(objects["draft"], focal_point)
+    objects["public_document"] = make_document(objects["public"], focal_point)
+    return objects
+
+
+def request_data(case: Case, world: dict):
+    if case.data == "upload":
+        return {"file": SimpleUploadedFile("note.txt", "加纳 regulation note".encode())}
+    if case.data == "bulk":
+        return {"decision": "approve", "item": f"{world['submitted'].pk}:1", "scope": "selected"}
+    return case.data
 
 
 def client_for(request, role: str, **client_kwargs) -> Client:
@@ -122,15 +233,17 @@ def client_for(request, role: str, **client_kwargs) -> Client:
 )
 def test_url_answers_each_role_as_expected(request, world, role, case):
     client = client_for(request, role)
-    response = getattr(client, case.method)(reverse(case.url_name, kwargs=case.kwargs), case.data)
+    url = reverse(case.url_name, kwargs=case.resolved_kwargs(world))
+    response = getattr(client, case.method)(url, request_data(case, world))
     assert response.status_code == case.expected(role)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", [c for c in CASES if c.method == "post"], ids=str)
 def test_every_form_post_needs_a_csrf_token(request, world, case):
-    client = client_for(request, "round_admin", enforce_csrf_checks=True)
-    response = client.post(reverse(case.url_name, kwargs=case.kwargs), case.data)
+    client = client_for(request, "focal_point", enforce_csrf_checks=True)
+    url = reverse(case.url_name, kwargs=case.resolved_kwargs(world))
+    response = client.post(url, request_data(case, world))
     assert response.status_code == 403
 
 

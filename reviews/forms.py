@@ -1,0 +1,135 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from readiness.models import AssessmentRound, Pillar, Region
+from reviews.models import Decision
+from submissions.models import EvidenceStatus
+
+
+class DecisionForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(value, label) for value, label in Decision.choices if value != Decision.REVOKE],
+        widget=forms.RadioSelect,
+    )
+    awarded_level = forms.TypedChoiceField(
+        label=_("Awarded level (for an approval)"), coerce=int, required=False, empty_value=None
+    )
+    comment = forms.CharField(
+        label=_("Comment to the submitter"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        help_text=_("Required when requesting changes or rejecting; it is sent by e-mail."),
+    )
+
+    def __init__(self, *args, evidence, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"expected_version": evidence.version, "awarded_level": evidence.claimed_level},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["awarded_level"].choices = [
+            (level.score, f"{level.score} · {level.label}")
+            for level in evidence.sub_pillar.levels.all()
+        ]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Add to the discussion"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking the approval"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class QueueFilterForm(forms.Form):
+    round = forms.ModelChoiceField(
+        label=_("Round"), queryset=AssessmentRound.objects.none(), required=False
+    )
+    pillar = forms.ChoiceField(label=_("Pillar"), required=False)
+    sub_pillar = forms.CharField(label=_("Sub-pillar code"), required=False, max_length=10)
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, choices=[("", _("All regions")), *Region.choices]
+    )
+    party = forms.CharField(label=_("Party code"), required=False, max_length=3)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        initial=EvidenceStatus.SUBMITTED,
+        choices=[("", _("Any decided or pending"))]
+        + [(v, label) for v, label in EvidenceStatus.choices if v != EvidenceStatus.DRAFT],
+    )
+    older_than_days = forms.IntegerField(
+        label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650
+    )
+    ordering = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("oldest", _("Oldest submission first")),
+            ("newest", _("Newest submission first")),
+            ("party", _("Party")),
+            ("sub_pillar", _("Sub-pillar")),
+            ("region", _("Region")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = AssessmentRound.objects.exclude(status="draft")
+        codes = Pillar.objects.order_by("order").values_list("code", flat=True).distinct()
+        self.fields["pillar"].choices = [("", _("All pillars"))] + [(c, c) for c in codes]
+
+    def selector_arguments(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        status = data.get("status", EvidenceStatus.SUBMITTED) if self.is_bound else "submitted"
+        return {
+            "round_id": data["round"].pk if data.get("round") else None,
+            "pillar": data.get("pillar", ""),
+            "sub_pillar": data.get("sub_pillar", "").upper(),
+            "region": data.get("region", ""),
+            "party": data.get("party", ""),
+            "status": status,
+            "older_than_days": data.get("older_than_days"),
+            "ordering": data.get("ordering") or "oldest",
+        }
+
+
+class BulkDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision for every selected item"),
+        choices=[(value, label) for value, label in Decision.choices if value != Decision.REVOKE],
+    )
+    comment = forms.CharField(
+        label=_("Comment (sent to every submitter)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=_("User name"), required=False, max_length=150)
+    party = forms.CharField(label=_("Party code"), required=False, max_length=3)
+    source = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from reviews.audit import SOURCES
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("All actions")), *SOURCES.items()]

@@ -1,0 +1,188 @@
+"""Use cases of reviewers and round admins: decide evidence (one item or many), revoke an
+approval, and comment. Transactional, permission-checked, attributed in the history."""
+
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from readiness import policy
+from readiness.exceptions import Conflict, DomainError, RoundLocked
+from readiness.history import tracked_save
+from readiness.models import RoundStatus, User
+from reviews.models import Comment, Decision, Review
+from submissions.models import Evidence, EvidenceStatus
+from submissions.services import check_version, lock_evidence, require_round_accepts
+
+NEW_STATUS = {
+    Decision.APPROVE: EvidenceStatus.APPROVED,
+    Decision.REQUEST_CHANGES: EvidenceStatus.CHANGES_REQUESTED,
+    Decision.REJECT: EvidenceStatus.REJECTED,
+}
+MAX_COMMENT = 5000
+
+
+def _notify(review: Review) -> None:
+    from reviews.tasks import notify_submitter_of_decision
+
+    transaction.on_commit(partial(notify_submitter_of_decision.delay, review.pk))
+
+
+def _supersede_current_approval(locked: Evidence, actor: User) -> None:
+    current = (
+        Evidence.objects.select_for_update()
+        .filter(
+            round_id=locked.round_id,
+            party_id=locked.party_id,
+            sub_pillar_id=locked.sub_pillar_id,
+            status=EvidenceStatus.APPROVED,
+        )
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if current is not None:
+        current.status = EvidenceStatus.SUPERSEDED
+        current.version += 1
+        tracked_save(current, actor=actor, reason=f"superseded by evidence #{locked.pk}")
+
+
+@transaction.atomic
+def review_decide(
+    *,
+    actor: User,
+    evidence: Evidence,
+    decision: str,
+    expected_version: int | None,
+    awarded_level: int | None = None,
+    comment: str = "",
+) -> Review:
+    """Approves (with an awarded level, by default the claimed one), sends back for changes or
+    rejects one submitted version of a piece of evidence."""
+    if decision not in NEW_STATUS:
+        raise ValidationError({"decision": _("Choose approve, request changes or reject.")})
+    locked = lock_evidence(evidence)
+    conflict = policy.reviewer_conflict(actor, locked)
+    if conflict:
+        raise PermissionDenied(conflict)
+    require_round_accepts(locked.round, review_too=True)
+    check_version(locked, expected_version)
+    if locked.status != EvidenceStatus.SUBMITTED:
+        raise Conflict(
+            _("This evidence is already {status}; it can no longer be decided.").format(
+                status=str(locked.get_status_display()).lower()
+            )
+        )
+    comment = (comment or "").strip()
+    if decision != Decision.APPROVE and not comment:
+        raise ValidationError(
+            {"comment": _("Explain what needs to change, or why it is rejected.")}
+        )
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError({"comment": _("At most {n} characters.").format(n=MAX_COMMENT)})
+    decided_version = locked.version
+    if decision == Decision.APPROVE:
+        awarded_level = locked.claimed_level if awarded_level is None else awarded_level
+        if not locked.sub_pillar.levels.filter(score=awarded_level).exists():
+            raise ValidationError(
+                {"awarded_level": _("{level} is not a level of {code}.").format(
+                    level=awarded_level, code=locked.sub_pillar.code)}
+            )  # fmt: skip
+        _supersede_current_approval(locked, actor)
+        locked.awarded_level = awarded_level
+    else:
+        awarded_level = None
+    locked.status = NEW_STATUS[decision]
+    locked.version += 1
+    reason = str(Decision(decision).label) + (f": {comment[:200]}" if comment else "")
+    tracked_save(locked, actor=actor, reason=reason)
+    review = Review.objects.create(
+        evidence=locked,
+        reviewer=actor,
+        decision=decision,
+        awarded_level=awarded_level,
+        comment=comment,
+        evidence_version=decided_version,
+    )
+    _notify(review)
+    return review
+
+
+@transaction.atomic
+def review_revoke(*, actor: User, evidence: Evidence, reason: str) -> Review:
+    """A round admin withdraws an approval; the sub-pillar then scores as if never approved."""
+    policy.require(policy.can_revoke(actor), _("Only round admins may revoke an approval."))
+    locked = lock_evidence(evidence)
+    require_round_accepts(locked.round, review_too=True)
+    if locked.status != EvidenceStatus.APPROVED:
+        raise Conflict(_("Only approved evidence can be revoked."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for revoking this approval.")})
+    decided_version = locked.version
+    locked.status = EvidenceStatus.REVOKED
+    locked.version += 1
+    tracked_save(locked, actor=actor, reason=f"approval revoked: {reason[:200]}")
+    review = Review.objects.create(
+        evidence=locked,
+        reviewer=actor,
+        decision=Decision.REVOKE,
+        comment=reason,
+        evidence_version=decided_version,
+    )
+    _notify(review)
+    return review
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    evidence_id: int
+    decided: bool
+    message: str
+
+
+def reviews_decide_bulk(
+    *, actor: User, items: list[tuple[int, int]], decision: str, comment: str = ""
+) -> list[BulkOutcome]:
+    """Decides several (evidence id, version seen in the preview) pairs. Each item is decided
+    on its own, in its own transaction, by the same rules as a single decision; an approval
+    awards the claimed level."""
+    outcomes = []
+    evidence_by_id = Evidence.objects.in_bulk([evidence_id for evidence_id, _ in items])
+    for evidence_id, version in items:
+        evidence = evidence_by_id.get(evidence_id)
+        if evidence is None or not policy.can_use_review_queue(actor):
+            outcomes.append(BulkOutcome(evidence_id, False, _("Not found.")))
+            continue
+        try:
+            review_decide(
+                actor=actor,
+                evidence=evidence,
+                decision=decision,
+                expected_version=version,
+                comment=comment,
+            )
+            outcomes.append(BulkOutcome(evidence_id, True, str(Decision(decision).label)))
+        except (DomainError, PermissionDenied) as error:
+            outcomes.append(BulkOutcome(evidence_id, False, str(error)))
+        except ValidationError as error:
+            outcomes.append(BulkOutcome(evidence_id, False, " ".join(error.messages)))
+    return outcomes
+
+
+@transaction.atomic
+def comment_add(
+    *, actor: User, evidence: Evidence, body: str, parent: Comment | None = None
+) -> Comment:
+    policy.require(policy.can_comment(actor, evidence), _("You may not comment on this evidence."))
+    if evidence.round.status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED):
+        raise RoundLocked(_("The round is published: its evidence threads are closed."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment.")})
+    if len(body) > MAX_COMMENT:
+        raise ValidationError({"body": _("At most {n} characters.").format(n=MAX_COMMENT)})
+    if parent is not None and parent.evidence_id != evidence.pk:
+        raise ValidationError({"parent": _("You can only reply within the same thread.")})
+    return Comment.objects.create(evidence=evidence, author=actor, parent=parent, body=body)

@@ -1,0 +1,260 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from readiness import policy
+from readiness.exceptions import DomainError
+from readiness.models import Party
+from reviews import audit, selectors, services
+from reviews.forms import (
+    AuditFilterForm,
+    BulkDecisionForm,
+    CommentForm,
+    DecisionForm,
+    QueueFilterForm,
+    RevokeForm,
+)
+from reviews.models import Comment
+from submissions.models import Evidence
+from submissions.selectors import evidence_for_user
+
+QUEUE_PAGE_SIZES = (25, 50, 100)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require(policy.can_use_review_queue(request.user))
+    form = QueueFilterForm(request.GET or None)
+    items = selectors.review_queue(**form.selector_arguments())
+    page_size = int(request.GET.get("size", 25)) if request.GET.get("size", "25").isdigit() else 25
+    page_size = page_size if page_size in QUEUE_PAGE_SIZES else 25
+    page = Paginator(items, page_size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "page_sizes": QUEUE_PAGE_SIZES,
+        "page_size": page_size,
+        "bulk_form": BulkDecisionForm(),
+    }
+    return render(request, "reviews/queue.html", context)
+
+
+@require_POST
+@login_required
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = evidence_for_user(request.user, pk)
+    form = DecisionForm(request.POST, evidence=evidence)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("evidence-detail", pk=pk)
+    try:
+        review = services.review_decide(
+            actor=request.user,
+            evidence=evidence,
+            decision=form.cleaned_data["decision"],
+            expected_version=form.cleaned_data["expected_version"],
+            awarded_level=form.cleaned_data["awarded_level"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(request, _("Decision recorded: {decision}.").format(
+            decision=review.get_decision_display()))  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("evidence-detail", pk=pk)
+
+
+@require_POST
+@login_required
+def review_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = evidence_for_user(request.user, pk)
+    _require(policy.can_revoke(request.user))
+    form = RevokeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for revoking this approval."))
+        services.review_revoke(
+            actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("Approval revoked."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("evidence-detail", pk=pk)
+
+
+@require_POST
+@login_required
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = evidence_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Write a comment of at most 5000 characters."))
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], evidence=evidence)
+        services.comment_add(
+            actor=request.user, evidence=evidence, body=form.cleaned_data["body"], parent=parent
+        )
+        messages.success(request, _("Comment added."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("evidence-detail", pk=pk)
+
+
+def _selected_items(request: HttpRequest) -> list[tuple[int, int]]:
+    """(evidence id, version seen) pairs from `item` values "id:version"."""
+    items = []
+    for value in request.POST.getlist("item"):
+        evidence_id, _sep, version = value.partition(":")
+        if evidence_id.isdigit() and version.isdigit():
+            items.append((int(evidence_id), int(version)))
+    return items
+
+
+@require_POST
+@login_required
+def bulk_preview(request: HttpRequest) -> HttpResponse:
+    """Shows exactly what a bulk decision would do, item by item, before anything changes."""
+    _require(policy.can_use_review_queue(request.user))
+    form = BulkDecisionForm(request.POST)
+    if request.POST.get("scope") == "filter":
+        filters = QueueFilterForm(request.POST)
+        matching = selectors.review_queue(**filters.selector_arguments())[:500]
+        items = [(evidence.pk, evidence.version) for evidence in matching]
+    else:
+        items = _selected_items(request)
+    evidence_by_id = Evidence.objects.select_related("party", "sub_pillar").in_bulk(
+        [evidence_id for evidence_id, _version in items]
+    )
+    rows = []
+    for evidence_id, version in items:
+        evidence = evidence_by_id.get(evidence_id)
+        if evidence is None:
+            continue
+        refusal = policy.reviewer_conflict(request.user, evidence)
+        if evidence.status != "submitted":
+            refusal = _("already {status}").format(status=evidence.get_status_display())
+        rows.append((evidence, version, refusal))
+    if not form.is_valid() or not rows:
+        messages.error(request, _("Select at least one item and a decision."))
+        return redirect("review-queue")
+    context = {"form": form, "rows": rows, "count": sum(1 for *_x, r in rows if not r)}
+    return render(request, "reviews/bulk_preview.html", context)
+
+
+@require_POST
+@login_required
+def bulk_confirm(request: HttpRequest) -> HttpResponse:
+    _require(policy.can_use_review_queue(request.user))
+    form = BulkDecisionForm(request.POST)
+    items = _selected_items(request)
+    if not form.is_valid() or not items:
+        messages.error(request, _("Select at least one item and a decision."))
+        return redirect("review-queue")
+    outcomes = services.reviews_decide_bulk(
+        actor=request.user,
+        items=items,
+        decision=form.cleaned_data["decision"],
+        comment=form.cleaned_data["comment"],
+    )
+    evidence_by_id = Evidence.objects.select_related("party", "sub_pillar").in_bulk(
+        [outcome.evidence_id for outcome in outcomes]
+    )
+    rows = [(evidence_by_id.get(outcome.evidence_id), outcome) for outcome in outcomes]
+    context = {"rows": rows, "decided": sum(1 for outcome in outcomes if outcome.decided)}
+    return render(request, "reviews/bulk_result.html", context)
+
+
+def _audit_filters(form: AuditFilterForm, party_code: str = "") -> audit.AuditFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    user_id = None
+    if data.get("user"):
+        user = get_user_model().objects.filter(username__iexact=data["user"]).first()
+        user_id = user.pk if user else -1
+    return audit.AuditFilters(
+        user_id=user_id,
+        party_code=party_code or (data.get("party") or "").upper(),
+        source=data.get("source", ""),
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+
+
+def _audit_page(request, filters, template, extra) -> HttpResponse:
+    cursor = audit.parse_cursor(request.GET.get("after", ""))
+    entries = audit.audit_page(filters, cursor=cursor, limit=50)
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "entries": entries,
+        "next_cursor": entries[-1].cursor if len(entries) == 50 else "",
+        "query": query.urlencode(),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    _require(policy.can_view_audit_log(request.user))
+    form = AuditFilterForm(request.GET or None)
+    return _audit_page(request, _audit_filters(form), "reviews/audit_log.html", {"form": form})
+
+
+@login_required
+def party_audit_log(request: HttpRequest, code: str) -> HttpResponse:
+    party = get_object_or_404(Party, code=code.upper())
+    if not policy.can_view_party_audit(request.user, party):
+        raise Http404
+    form = AuditFilterForm(request.GET or None)
+    filters = _audit_filters(form, party_code=party.code)
+    return _audit_page(request, filters, "reviews/audit_log.html", {"form": form, "party": party})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    _require(policy.can_view_audit_log(request.user))
+    filters = _audit_filters(AuditFilterForm(request.GET or None))
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["time_utc", "user", "action", "party", "evidence_id", "summary",
+                               "changes"])  # fmt: skip
+        for entry in audit.audit_iter(filters):
+            changes = "; ".join(f"{name}: {old!r} → {new!r}" for name, old, new in entry.changes)
+            yield writer.writerow([
+                entry.at.isoformat(), entry.user.username if entry.user else "", entry.action,
+                entry.party_code, entry.evidence_id or "", entry.summary, changes,
+            ])  # fmt: skip
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response

@@ -1,0 +1,119 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class EvidenceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+    REVOKED = "revoked", _("Revoked")
+
+
+EDITABLE_STATUSES = (EvidenceStatus.DRAFT, EvidenceStatus.CHANGES_REQUESTED)
+OPEN_STATUSES = (
+    EvidenceStatus.DRAFT,
+    EvidenceStatus.SUBMITTED,
+    EvidenceStatus.CHANGES_REQUESTED,
+)
+
+
+class Evidence(models.Model):
+    """What a focal point or analyst claims for one sub-pillar of one Party in one round."""
+
+    round = models.ForeignKey(
+        "readiness.AssessmentRound", on_delete=models.PROTECT, related_name="evidence"
+    )
+    party = models.ForeignKey("readiness.Party", on_delete=models.PROTECT, related_name="evidence")
+    sub_pillar = models.ForeignKey(
+        "readiness.SubPillar", on_delete=models.PROTECT, related_name="evidence"
+    )
+    claimed_level = models.PositiveSmallIntegerField(_("claimed level"))
+    awarded_level = models.PositiveSmallIntegerField(_("awarded level"), null=True, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    source_urls = models.JSONField(_("source links"), default=list, blank=True)
+    is_confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Confidential evidence is never shown to the public or in open data."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=EvidenceStatus.choices, default=EvidenceStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Increases with every change; decisions name the version decided.")
+    )
+    carried_over = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence_created"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence_submitted",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = _("evidence")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "party", "sub_pillar"],
+                condition=Q(status="approved"),
+                name="one_approved_evidence_per_sub_pillar",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["round", "status"]),
+            models.Index(fields=["round", "party", "sub_pillar"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.code} · {self.sub_pillar.code} · #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def submitter(self):
+        return self.submitted_by or self.created_by
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    # The stored name is generated; the original name is kept only as data.
+    return f"documents/{instance.evidence.round_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class Document(models.Model):
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=document_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,254 @@
+"""Use cases of focal points and analysts: draft, edit, submit and withdraw evidence, and attach
+documents. One function each: transactional, permission-checked, attributed in the history."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from readiness import policy
+from readiness.exceptions import Conflict, RoundLocked
+from readiness.history import tracked_delete, tracked_save
+from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
+from submissions import facts as fact_rules
+from submissions.models import EDITABLE_STATUSES, Document, Evidence, EvidenceStatus
+from submissions.uploads import validate_upload
+
+
+def lock_evidence(evidence: Evidence) -> Evidence:
+    return (
+        Evidence.objects.select_for_update(of=("self",))
+        .select_related("round", "party", "sub_pillar")
+        .get(pk=evidence.pk)
+    )
+
+
+def check_version(locked: Evidence, expected_version: int | None) -> None:
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _(
+                "This evidence changed after you opened it (it is now version {now}, you had "
+                "version {had}). Reload the page to see the changes, then try again."
+            ).format(now=locked.version, had=expected_version)
+        )
+
+
+def require_round_accepts(assessment_round: AssessmentRound, *, review_too: bool) -> None:
+    accepted = (RoundStatus.OPEN, RoundStatus.REVIEW) if review_too else (RoundStatus.OPEN,)
+    if assessment_round.status not in accepted:
+        raise RoundLocked(
+            _("The round “{round}” is {status}: its evidence cannot change now.").format(
+                round=assessment_round.name,
+                status=str(assessment_round.get_status_display()).lower(),
+            )
+        )
+
+
+def _fact_fields(sub_pillar: SubPillar) -> list:
+    return list(sub_pillar.facts.all())
+
+
+def _clean_content(sub_pillar: SubPillar, *, claimed_level, narrative, facts, source_urls) -> dict:
+    scores = set(sub_pillar.levels.values_list("score", flat=True))
+    if claimed_level not in scores:
+        raise ValidationError(
+            {"claimed_level": _("Choose one of the levels of {code}.").format(code=sub_pillar.code)}
+        )
+    return {
+        "claimed_level": claimed_level,
+        "narrative": (narrative or "").strip(),
+        "facts": fact_rules.clean_facts(_fact_fields(sub_pillar), facts, claimed_level),
+        "source_urls": fact_rules.clean_source_urls(source_urls),
+    }
+
+
+@transaction.atomic
+def evidence_create(
+    *,
+    actor: User,
+    assessment_round: AssessmentRound,
+    party: Party,
+    sub_pillar: SubPillar,
+    claimed_level: int,
+    narrative: str = "",
+    facts: dict | None = None,
+    source_urls: list[str] | None = None,
+    is_confidential: bool = False,
+) -> Evidence:
+    """Starts a draft for one sub-pillar of one Party."""
+    policy.require(
+        policy.can_submit_for(actor, party),
+        _("Only the focal points and analysts of {party} may submit its evidence.").format(
+            party=party.name
+        ),
+    )
+    assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+    require_round_accepts(assessment_round, review_too=False)
+    if not assessment_round.memberships.filter(party=party).exists():
+        raise ValidationError(
+            _("{party} is not part of {round}.").format(party=party.name, round=assessment_round)
+        )
+    if sub_pillar.pillar.round_id != assessment_round.pk:
+        raise ValidationError(_("That sub-pillar belongs to another round."))
+    content = _clean_content(
+        sub_pillar,
+        claimed_level=claimed_level,
+        narrative=narrative,
+        facts=facts,
+        source_urls=source_urls,
+    )
+    evidence = Evidence(
+        round=assessment_round,
+        party=party,
+        sub_pillar=sub_pillar,
+        is_confidential=is_confidential,
+        created_by=actor,
+        **content,
+    )
+    tracked_save(evidence, actor=actor, reason="draft created")
+    return evidence
+
+
+def _lock_for_change(actor: User, evidence: Evidence, expected_version: int | None) -> Evidence:
+    locked = lock_evidence(evidence)
+    policy.require(
+        policy.can_edit_evidence(actor, locked),
+        _("Only the focal points and analysts of {party} may change its evidence.").format(
+            party=locked.party.name
+        ),
+    )
+    require_round_accepts(
+        locked.round, review_too=locked.status == EvidenceStatus.CHANGES_REQUESTED
+    )
+    check_version(locked, expected_version)
+    return locked
+
+
+def _require_editable(locked: Evidence) -> None:
+    if locked.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            _(
+                "This evidence is {status}; only drafts and evidence sent back for changes can be "
+                "edited."
+            ).format(status=str(locked.get_status_display()).lower())  # fmt: skip
+        )
+
+
+@transaction.atomic
+def evidence_update(
+    *,
+    actor: User,
+    evidence: Evidence,
+    expected_version: int | None,
+    claimed_level: int,
+    narrative: str,
+    facts: dict | None,
+    source_urls: list[str] | None,
+    is_confidential: bool,
+) -> Evidence:
+    """Edits a draft, or evidence sent back for changes."""
+    locked = _lock_for_change(actor, evidence, expected_version)
+    _require_editable(locked)
+    content = _clean_content(
+        locked.sub_pillar,
+        claimed_level=claimed_level,
+        narrative=narrative,
+        facts=facts,
+        source_urls=source_urls,
+    )
+    for field, value in content.items():
+        setattr(locked, field, value)
+    locked.is_confidential = is_confidential
+    locked.version += 1
+    tracked_save(locked, actor=actor, reason="edited")
+    return locked
+
+
+@transaction.atomic
+def evidence_submit(
+    *, actor: User, evidence: Evidence, expected_version: int | None = None
+) -> Evidence:
+    """Sends a draft (or an answer to a change request) to the reviewers."""
+    locked = _lock_for_change(actor, evidence, expected_version)
+    _require_editable(locked)
+    problems = []
+    if not locked.narrative:
+        problems.append(_("Write a narrative that explains the claimed level."))
+    if locked.claimed_level > 0 and not (locked.source_urls or locked.documents.exists()):
+        problems.append(_("Give at least one source link or document for a level above none."))
+    missing = fact_rules.missing_required_facts(
+        _fact_fields(locked.sub_pillar), locked.facts, locked.claimed_level
+    )
+    if missing:
+        problems.append(_("Fill in: {facts}.").format(facts=", ".join(missing)))
+    if problems:
+        raise ValidationError(problems)
+    answering = locked.status == EvidenceStatus.CHANGES_REQUESTED
+    locked.status = EvidenceStatus.SUBMITTED
+    locked.submitted_by = actor
+    locked.submitted_at = timezone.now()
+    locked.version += 1
+    tracked_save(
+        locked, actor=actor, reason="resubmitted after changes" if answering else "submitted"
+    )
+    from submissions.tasks import notify_reviewers_of_submission
+
+    transaction.on_commit(partial(notify_reviewers_of_submission.delay, locked.pk))
+    return locked
+
+
+@transaction.atomic
+def evidence_withdraw(
+    *, actor: User, evidence: Evidence, expected_version: int | None = None, reason: str = ""
+) -> Evidence:
+    """Takes back a draft or a submission that no reviewer has decided yet."""
+    locked = _lock_for_change(actor, evidence, expected_version)
+    if locked.status not in (EvidenceStatus.DRAFT, EvidenceStatus.SUBMITTED):
+        raise Conflict(
+            _("This evidence is {status}; only drafts and pending submissions can be withdrawn.")
+            .format(status=str(locked.get_status_display()).lower())
+        )  # fmt: skip
+    locked.status = EvidenceStatus.WITHDRAWN
+    locked.version += 1
+    tracked_save(locked, actor=actor, reason=f"withdrawn: {reason}" if reason else "withdrawn")
+    return locked
+
+
+@transaction.atomic
+def document_add(*, actor: User, evidence: Evidence, uploaded_file) -> Document:
+    """Validates and stores a document for a draft or for evidence sent back for changes."""
+    locked = _lock_for_change(actor, evidence, None)
+    _require_editable(locked)
+    upload = validate_upload(uploaded_file)
+    document = Document(
+        evidence=locked,
+        original_name=upload.original_name,
+        extension=upload.extension,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        uploaded_by=actor,
+    )
+    document.file.save("upload", uploaded_file, save=False)
+    try:  # a failed save must not leave the stored file behind
+        tracked_save(document, actor=actor, reason=f"document added: {upload.original_name}")
+        locked.version += 1
+        tracked_save(locked, actor=actor, reason=f"document added: {upload.original_name}")
+    except Exception:
+        default_storage.delete(document.file.name)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_remove(*, actor: User, document: Document) -> None:
+    locked = _lock_for_change(actor, document.evidence, None)
+    _require_editable(locked)
+    name, stored = document.original_name, document.file.name
+    tracked_delete(document, actor=actor, reason=f"document removed: {name}")
+    locked.version += 1
+    tracked_save(locked, actor=actor, reason=f"document removed: {name}")
+    transaction.on_commit(partial(default_storage.delete, stored))

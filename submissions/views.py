@@ -1,0 +1,226 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from readiness import policy
+from readiness.exceptions import Conflict, DomainError
+from readiness.models import AssessmentRound, Party, SubPillar
+from reviews.selectors import evidence_page_context
+from submissions import selectors, services
+from submissions.forms import DocumentForm, EvidenceForm, WithdrawForm, apply_service_errors
+
+
+def _team_party(user, slug: str, code: str) -> tuple[AssessmentRound, Party]:
+    """The round and Party of a workspace page; 'not found' unless the user works on it."""
+    assessment_round = get_object_or_404(AssessmentRound, slug=slug)
+    party = get_object_or_404(Party, code=code.upper())
+    if not policy.works_on(user, party.pk) or not assessment_round.memberships.filter(
+        party=party
+    ).exists():
+        raise Http404
+    return assessment_round, party
+
+
+@login_required
+def workspace_index(request: HttpRequest) -> HttpResponse:
+    entries = selectors.workspace_entries(request.user)
+    return render(request, "submissions/workspace_index.html", {"entries": entries})
+
+
+@login_required
+def workspace_party(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    assessment_round, party = _team_party(request.user, slug, code)
+    context = {
+        "round": assessment_round,
+        "party": party,
+        "pillars": selectors.workspace_rows(assessment_round, party),
+    }
+    return render(request, "submissions/workspace_party.html", context)
+
+
+def _save_evidence(request, form: EvidenceForm, save) -> tuple[object | None, int]:
+    """Runs `save` with the form's values on a valid POST; returns (result, HTTP status)."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return save(form.service_arguments()), 200
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None, 400
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return None, 409 if isinstance(error, Conflict) else 400
+
+
+def _max_megabytes() -> int:
+    return settings.EVIDENCE_UPLOAD_MAX_BYTES // (1024 * 1024)
+
+
+@login_required
+def evidence_create(request: HttpRequest, slug: str, code: str, sub_pillar: str) -> HttpResponse:
+    assessment_round, party = _team_party(request.user, slug, code)
+    sub_pillar = get_object_or_404(
+        SubPillar.objects.prefetch_related("levels", "facts"),
+        pillar__round=assessment_round,
+        code=sub_pillar,
+    )
+    form = EvidenceForm(request.POST or None, sub_pillar=sub_pillar)
+    evidence, status = _save_evidence(
+        request,
+        form,
+        lambda arguments: services.evidence_create(
+            actor=request.user,
+            assessment_round=assessment_round,
+            party=party,
+            sub_pillar=sub_pillar,
+            **arguments,
+        ),
+    )
+    if evidence:
+        messages.success(request, _("Draft saved. Add documents, then submit it."))
+        return redirect("evidence-detail", pk=evidence.pk)
+    context = {"form": form, "round": assessment_round, "party": party, "sub_pillar": sub_pillar}
+    return render(request, "submissions/evidence_form.html", context, status=status)
+
+
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_for_user(request.user, pk)
+    context = evidence_page_context(request.user, evidence)
+    context["document_form"] = DocumentForm(max_megabytes=_max_megabytes())
+    return render(request, "submissions/evidence_detail.html", context)
+
+
+@login_required
+def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_for_user(request.user, pk)
+    if not policy.can_edit_evidence(request.user, evidence):
+        raise Http404
+    sub_pillar = SubPillar.objects.prefetch_related("levels", "facts").get(
+        pk=evidence.sub_pillar_id
+    )
+    form = EvidenceForm(
+        request.POST or None, sub_pillar=sub_pillar, initial=EvidenceForm.initial_from(evidence)
+    )
+    saved, status = _save_evidence(
+        request,
+        form,
+        lambda arguments: services.evidence_update(
+            actor=request.user,
+            evidence=evidence,
+            expected_version=form.cleaned_data["expected_version"],
+            **arguments,
+        ),
+    )
+    if saved:
+        messages.success(request, _("Changes saved."))
+        return redirect("evidence-detail", pk=evidence.pk)
+    context = {
+        "form": form,
+        "evidence": evidence,
+        "round": evidence.round,
+        "party": evidence.party,
+        "sub_pillar": sub_pillar,
+    }
+    return render(request, "submissions/evidence_form.html", context, status=status)
+
+
+def _run_action(request, evidence, action, success_message: str) -> HttpResponse:
+    try:
+        action()
+        messages.success(request, success_message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("evidence-detail", pk=evidence.pk)
+
+
+@require_POST
+@login_required
+def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_for_user(request.user, pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    return _run_action(
+        request,
+        evidence,
+        lambda: services.evidence_submit(
+            actor=request.user,
+            evidence=evidence,
+            expected_version=form.cleaned_data.get("expected_version"),
+        ),
+        _("Submitted to the reviewers."),
+    )
+
+
+@require_POST
+@login_required
+def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_for_user(request.user, pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    return _run_action(
+        request,
+        evidence,
+        lambda: services.evidence_withdraw(
+            actor=request.user,
+            evidence=evidence,
+            expected_version=form.cleaned_data.get("expected_version"),
+            reason=form.cleaned_data.get("reason", ""),
+        ),
+        _("Withdrawn."),
+    )
+
+
+@require_POST
+@login_required
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_for_user(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES, max_megabytes=_max_megabytes())
+    if form.is_valid():
+        try:
+            document = services.document_add(
+                actor=request.user, evidence=evidence, uploaded_file=form.cleaned_data["file"]
+            )
+            messages.success(request, _("“{name}” added.").format(name=document.original_name))
+            return redirect("evidence-detail", pk=evidence.pk)
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        except DomainError as error:
+            form.add_error(None, error.message)
+    context = evidence_page_context(request.user, evidence)
+    context["document_form"] = form
+    return render(request, "submissions/evidence_detail.html", context, status=400)
+
+
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    document = selectors.document_for_user(request.user, pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document_for_user(request.user, pk)
+    evidence = document.evidence
+    return _run_action(
+        request,
+        evidence,
+        lambda: services.document_remove(actor=request.user, document=document),
+        _("“{name}” removed.").format(name=document.original_name),
+    )
