@@ -91,7 +91,9 @@ class QueueFilterForm(forms.Form):
 
     def selector_arguments(self) -> dict:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        status = data.get("status", EvidenceStatus.SUBMITTED) if self.is_bound else "submitted"
+        # Without a status in the query the queue shows what waits for a decision; an empty
+        # status means any.
+        status = data.get("status", "") if "status" in self.data else EvidenceStatus.SUBMITTED
         return {
             "round_id": data["round"].pk if data.get("round") else None,
             "pillar": data.get("pillar", ""),

@@ -19,9 +19,10 @@ def _team_party(user, slug: str, code: str) -> tuple[AssessmentRound, Party]:
     """The round and Party of a workspace page; 'not found' unless the user works on it."""
     assessment_round = get_object_or_404(AssessmentRound, slug=slug)
     party = get_object_or_404(Party, code=code.upper())
-    if not policy.works_on(user, party.pk) or not assessment_round.memberships.filter(
-        party=party
-    ).exists():
+    if (
+        not policy.works_on(user, party.pk)
+        or not assessment_round.memberships.filter(party=party).exists()
+    ):
         raise Http404
     return assessment_round, party
 
