@@ -30,7 +30,7 @@ from readiness.models import (
 admin.site.unregister(Group)
 
 
-class PolicyAdmin(SimpleHistoryAdmin):
+class PolicyPermissions:
     """Read-only for round admins unless a subclass routes writes through a service."""
 
     def has_module_permission(self, request):
@@ -48,6 +48,12 @@ class PolicyAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+class ReadOnlyAdmin(PolicyPermissions, admin.ModelAdmin):
+    """For append-only models without history (decisions, comments)."""
+
+
+class PolicyAdmin(PolicyPermissions, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history saves a POST here with save_model, even on read-only admins: a revert
         # would bypass the services, so past versions are for reading only.

@@ -178,3 +178,8 @@ DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services
 EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("EVIDENCE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails
+FILE_UPLOAD_HANDLERS = [
+    "submissions.upload_handlers.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from readiness.models import FactKind, SubPillar
@@ -107,16 +109,24 @@ class EvidenceForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(
-        label=_("Add a document"),
-        help_text=_("PDF, DOCX, XLSX, ODT, ODS, CSV, TXT, PNG or JPEG, up to {size} MB."),
-    )
+    file = forms.FileField(label=_("Add a document"))
 
-    def __init__(self, *args, max_megabytes: int, **kwargs):
+    def __init__(self, *args, too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = str(self.fields["file"].help_text).format(
-            size=max_megabytes
-        )
+        self.limit = filesizeformat(settings.EVIDENCE_UPLOAD_MAX_BYTES)
+        self.fields["file"].help_text = _(
+            "PDF, DOCX, XLSX, ODT, ODS, CSV, TXT, PNG or JPEG, up to {size}."
+        ).format(size=self.limit)
+        # The upload handler dropped the file while it streamed in: say so, not "required".
+        self.too_large = too_large
+        self.fields["file"].required = not too_large
+
+    def clean(self):
+        if self.too_large:
+            raise ValidationError(
+                {"file": _("The file is larger than the limit of {size}.").format(size=self.limit)}
+            )
+        return super().clean()
 
 
 class WithdrawForm(forms.Form):

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -60,10 +59,6 @@ def _save_evidence(request, form: EvidenceForm, save) -> tuple[object | None, in
         return None, 409 if isinstance(error, Conflict) else 400
 
 
-def _max_megabytes() -> int:
-    return settings.EVIDENCE_UPLOAD_MAX_BYTES // (1024 * 1024)
-
-
 @login_required
 def evidence_create(request: HttpRequest, slug: str, code: str, sub_pillar: str) -> HttpResponse:
     assessment_round, party = _team_party(request.user, slug, code)
@@ -94,7 +89,7 @@ def evidence_create(request: HttpRequest, slug: str, code: str, sub_pillar: str)
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_for_user(request.user, pk)
     context = evidence_page_context(request.user, evidence)
-    context["document_form"] = DocumentForm(max_megabytes=_max_megabytes())
+    context["document_form"] = DocumentForm()
     return render(request, "submissions/evidence_detail.html", context)
 
 
@@ -184,7 +179,9 @@ def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_for_user(request.user, pk)
-    form = DocumentForm(request.POST, request.FILES, max_megabytes=_max_megabytes())
+    form = DocumentForm(
+        request.POST, request.FILES, too_large=getattr(request, "upload_too_large", False)
+    )
     if form.is_valid():
         try:
             document = services.document_add(

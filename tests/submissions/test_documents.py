@@ -164,3 +164,17 @@ def test_another_partys_focal_point_cannot_download_by_id(
     )
     client.force_login(other_focal_point)
     assert client.get(reverse("document-download", args=[document.pk])).status_code == 404
+
+
+def test_an_oversized_upload_is_dropped_while_it_streams(
+    client, focal_point, draft, media, settings
+):
+    settings.EVIDENCE_UPLOAD_MAX_BYTES = 100 * 1024
+    client.force_login(focal_point)
+    response = client.post(
+        reverse("document-upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile("scan.pdf", PDF + b"0" * 300 * 1024)},
+    )
+    assert response.status_code == 400
+    assert "larger than the limit" in response.content.decode()
+    assert stored_files(media) == [] and not Document.objects.exists()

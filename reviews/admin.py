@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from readiness.admin import ReadOnlyAdmin
+from reviews.models import Comment, Review
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    """Append-only: decisions are made on the evidence pages."""
+
+    list_display = ("evidence", "decision", "awarded_level", "reviewer", "created_at")
+    list_filter = ("decision",)
+    list_select_related = ("evidence__party", "evidence__sub_pillar", "reviewer")
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ("evidence", "author", "created_at")
+    list_select_related = ("evidence__party", "evidence__sub_pillar", "author")
