@@ -53,7 +53,10 @@ class RevokeForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     round = forms.ModelChoiceField(
-        label=_("Round"), queryset=AssessmentRound.objects.none(), required=False
+        label=_("Round"),
+        queryset=AssessmentRound.objects.none(),
+        required=False,
+        empty_label=_("All rounds"),
     )
     pillar = forms.ChoiceField(label=_("Pillar"), required=False)
     sub_pillar = forms.CharField(label=_("Sub-pillar code"), required=False, max_length=10)

@@ -3,7 +3,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from reviews.models import Review
+from reviews.models import Decision, Review
+
+OUTCOMES = {
+    Decision.APPROVE: "Approved",
+    Decision.REQUEST_CHANGES: "Changes requested",
+    Decision.REJECT: "Rejected",
+    Decision.REVOKE: "Approval revoked",
+}
 
 
 @shared_task(name="reviews.notify_submitter_of_decision")
@@ -17,12 +24,12 @@ def notify_submitter_of_decision(review_id: int) -> bool:
     if not recipient:
         return False
     subject = (
-        f"[Article 6 tracker] {review.get_decision_display()}: "
+        f"[Article 6 tracker] {OUTCOMES[review.decision]}: "
         f"{evidence.party.name_en} {evidence.sub_pillar.code}"
     )
     lines = [
         f"Your evidence for {evidence.party.name_en}, {evidence.sub_pillar.code} "
-        f"{evidence.sub_pillar.name_en}, was decided: {review.get_decision_display()}.",
+        f"{evidence.sub_pillar.name_en}: {OUTCOMES[review.decision].lower()}.",
     ]
     if review.awarded_level is not None:
         lines.append(f"Awarded level: {review.awarded_level} (claimed {evidence.claimed_level}).")
