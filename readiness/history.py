@@ -3,7 +3,7 @@ why the change was made. (django-simple-history records nothing for queryset.upd
 needs the user passed explicitly outside a request, e.g. in Celery tasks.)"""
 
 from django.db import models
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 
 def tracked_save(instance: models.Model, *, actor, reason: str, **save_kwargs) -> None:
@@ -20,3 +20,10 @@ def tracked_delete(instance: models.Model, *, actor, reason: str) -> None:
 
 def tracked_bulk_create(model, objs: list, *, actor, reason: str) -> list:
     return bulk_create_with_history(objs, model, default_user=actor, default_change_reason=reason)
+
+
+def tracked_bulk_update(model, objs: list, fields: list[str], *, actor, reason: str) -> int:
+    """Per-object `_change_reason` / `_history_user`, when set, win over the defaults."""
+    return bulk_update_with_history(
+        objs, model, fields, default_user=actor, default_change_reason=reason
+    )

@@ -183,3 +183,24 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# Reliability of background work (DESIGN §5). A task is acknowledged after it ran, and
+# delivered again if its worker died; Redis re-delivers unacknowledged tasks after the
+# visibility timeout, which must exceed the longest countdown, retry backoff and time limit.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A request that commits a change must not hang when the broker is down: publish once, fail
+# fast, and let the sweep catch up.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-rounds": {"task": "readiness.sweep_stale_rounds", "schedule": 60.0},
+}

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from readiness import policy
 from readiness.exceptions import Conflict, DomainError, RoundLocked
 from readiness.history import tracked_save
-from readiness.models import RoundStatus, User
+from readiness.models import ChangeKind, RoundStatus, User
+from readiness.recompute import mark_round_changed
 from reviews.models import Comment, Decision, Review
 from submissions.models import Evidence, EvidenceStatus
 from submissions.services import check_version, lock_evidence, require_round_accepts
@@ -105,6 +106,17 @@ def review_decide(
         comment=comment,
         evidence_version=decided_version,
     )
+    if decision == Decision.APPROVE:
+        mark_round_changed(
+            locked.round,
+            kind=ChangeKind.DECISION,
+            description=f"{actor.get_username()} approved {locked.party.code} "
+            f"{locked.sub_pillar.code} at level {awarded_level} (evidence #{locked.pk})",
+            actor=actor,
+            party=locked.party,
+            evidence=locked,
+            review=review,
+        )
     _notify(review)
     return review
 
@@ -130,6 +142,16 @@ def review_revoke(*, actor: User, evidence: Evidence, reason: str) -> Review:
         decision=Decision.REVOKE,
         comment=reason,
         evidence_version=decided_version,
+    )
+    mark_round_changed(
+        locked.round,
+        kind=ChangeKind.REVOCATION,
+        description=f"{actor.get_username()} revoked the approval of {locked.party.code} "
+        f"{locked.sub_pillar.code} (evidence #{locked.pk}): {reason[:150]}",
+        actor=actor,
+        party=locked.party,
+        evidence=locked,
+        review=review,
     )
     _notify(review)
     return review

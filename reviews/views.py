@@ -22,7 +22,7 @@ from reviews.forms import (
     QueueFilterForm,
     RevokeForm,
 )
-from reviews.models import Comment
+from reviews.models import Comment, Decision
 from submissions.models import Evidence
 from submissions.selectors import evidence_for_user
 
@@ -161,7 +161,12 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not rows:
         messages.error(request, _("Select at least one item and a decision."))
         return redirect("review-queue")
-    context = {"form": form, "rows": rows, "count": sum(1 for *_x, r in rows if not r)}
+    context = {
+        "form": form,
+        "rows": rows,
+        "count": sum(1 for *_x, refusal in rows if not refusal),
+        "decision_label": Decision(form.cleaned_data["decision"]).label,
+    }
     return render(request, "reviews/bulk_preview.html", context)
 
 

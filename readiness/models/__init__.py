@@ -7,6 +7,13 @@ from readiness.models.methodology import (
     SubPillar,
 )
 from readiness.models.parties import Grouping, GroupingKind, Party, Region
+from readiness.models.results import (
+    AggregateResult,
+    ChangeKind,
+    PartyResult,
+    RoundChange,
+    RoundComputation,
+)
 from readiness.models.rounds import (
     ROUND_TRANSITIONS,
     AssessmentRound,
@@ -16,6 +23,11 @@ from readiness.models.rounds import (
 from readiness.models.users import SYSTEM_USERNAME, AssignmentRole, PartyAssignment, User
 
 __all__ = [
+    "AggregateResult",
+    "ChangeKind",
+    "PartyResult",
+    "RoundChange",
+    "RoundComputation",
     "ROUND_TRANSITIONS",
     "SYSTEM_USERNAME",
     "AssessmentRound",

@@ -8,6 +8,7 @@ from readiness.grading import MethodologyError, methodology_from_definition
 from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
 from readiness.models import (
     AssessmentRound,
+    ChangeKind,
     FactField,
     GradeBand,
     Pillar,
@@ -15,6 +16,7 @@ from readiness.models import (
     SubPillar,
     User,
 )
+from readiness.recompute import mark_round_changed
 
 METHODOLOGY_MODELS = (Pillar, SubPillar, ScoreLevel, FactField, GradeBand)
 
@@ -92,6 +94,16 @@ def methodology_load(*, actor: User, assessment_round: AssessmentRound, definiti
         actor=actor,
         reason=reason,
     )
+    _methodology_changed(locked, actor, reason)
+
+
+def _methodology_changed(assessment_round: AssessmentRound, actor: User, what: str) -> None:
+    mark_round_changed(
+        assessment_round,
+        kind=ChangeKind.METHODOLOGY,
+        description=f"{actor.get_username()}: methodology — {what}",
+        actor=actor,
+    )
 
 
 def _fields(model, data: dict) -> dict:
@@ -113,10 +125,11 @@ def methodology_item_save(*, actor: User, item: models.Model, reason: str = "") 
     round."""
     if not isinstance(item, METHODOLOGY_MODELS):
         raise TypeError(f"{type(item).__name__} is not part of a methodology.")
-    _lock_editable_round(actor, item.methodology_round)
+    locked = _lock_editable_round(actor, item.methodology_round)
     item.full_clean()
     verb = "added" if item.pk is None else "edited"
     tracked_save(item, actor=actor, reason=reason or f"methodology {verb}")
+    _methodology_changed(locked, actor, f"{type(item).__name__} {item} {verb}")
     return item
 
 
@@ -124,5 +137,7 @@ def methodology_item_save(*, actor: User, item: models.Model, reason: str = "") 
 def methodology_item_delete(*, actor: User, item: models.Model, reason: str = "") -> None:
     if not isinstance(item, METHODOLOGY_MODELS):
         raise TypeError(f"{type(item).__name__} is not part of a methodology.")
-    _lock_editable_round(actor, item.methodology_round)
+    locked = _lock_editable_round(actor, item.methodology_round)
+    description = f"{type(item).__name__} {item} removed"
     tracked_delete(item, actor=actor, reason=reason or "methodology item removed")
+    _methodology_changed(locked, actor, description)

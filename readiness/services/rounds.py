@@ -11,11 +11,13 @@ from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
 from readiness.models import (
     ROUND_TRANSITIONS,
     AssessmentRound,
+    ChangeKind,
     Party,
     RoundParty,
     RoundStatus,
     User,
 )
+from readiness.recompute import mark_round_changed
 from readiness.selectors import methodology_spec_for_round
 
 
@@ -53,6 +55,12 @@ def round_create(
             [RoundParty(round=assessment_round, party=party) for party in parties],
             actor=actor,
             reason="initial membership",
+        )
+        mark_round_changed(
+            assessment_round,
+            kind=ChangeKind.MEMBERSHIP,
+            description=f"{actor.get_username()}: {len(parties)} Parties in the new round",
+            actor=actor,
         )
     return assessment_round
 
@@ -125,4 +133,13 @@ def round_membership_set(
         tracked_delete(current[party_id], actor=actor, reason=note)
     added = [RoundParty(round=locked, party=wanted[pk]) for pk in wanted.keys() - current.keys()]
     tracked_bulk_create(RoundParty, added, actor=actor, reason=note)
-    return len(added), len(current.keys() - wanted.keys())
+    removed = len(current.keys() - wanted.keys())
+    if added or removed:
+        mark_round_changed(
+            locked,
+            kind=ChangeKind.MEMBERSHIP,
+            description=f"{actor.get_username()}: {len(added)} Parties added, {removed} removed"
+            + (f" ({reason})" if reason else ""),
+            actor=actor,
+        )
+    return len(added), removed

@@ -8,7 +8,8 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAG
 
 
 def _unescape(text: str) -> str:
-    return text.replace('\\"', '"').replace("\\n", "\n")
+    escapes = {"n": "\n", "t": "\t"}
+    return re.sub(r"\\(.)", lambda match: escapes.get(match.group(1), match.group(1)), text)
 
 
 def po_entries() -> dict[str, str]:

@@ -1,0 +1,326 @@
+"""The recompute pipeline (DESIGN §5): changes bump a round's evidence version and schedule
+`recompute_round` after commit; the recompute reads the round in a few queries, runs the pure
+engine once and writes only the results whose values changed, in one transaction.
+
+Convergence: the version is read *before* the data, so results are never stamped with a version
+newer than what they were computed from; a change that lands meanwhile leaves the round stale,
+and the next run (scheduled by that change, or the periodic sweep) catches up.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from readiness import grading
+from readiness.history import tracked_bulk_create, tracked_bulk_update, tracked_delete
+from readiness.models import (
+    AggregateResult,
+    AssessmentRound,
+    ChangeKind,
+    Party,
+    PartyResult,
+    RoundChange,
+    RoundComputation,
+    RoundParty,
+)
+from readiness.selectors import methodology_spec_for_round
+
+logger = logging.getLogger(__name__)
+SIX_PLACES = Decimal("0.000001")
+
+
+# --- triggering ------------------------------------------------------------------------------
+
+
+def mark_round_changed(
+    assessment_round: AssessmentRound,
+    *,
+    kind: str,
+    description: str,
+    actor=None,
+    party=None,
+    evidence=None,
+    review=None,
+) -> int:
+    """Bumps the round's evidence version inside the caller's transaction, records why, and
+    schedules a recompute for after the commit (nothing is scheduled if it rolls back)."""
+    RoundComputation.objects.get_or_create(round=assessment_round)
+    RoundComputation.objects.filter(round=assessment_round).update(
+        evidence_version=F("evidence_version") + 1
+    )
+    version = RoundComputation.objects.values_list("evidence_version", flat=True).get(
+        round=assessment_round
+    )
+    RoundChange.objects.create(
+        round=assessment_round,
+        version=version,
+        kind=kind,
+        party=party,
+        evidence=evidence,
+        review=review,
+        actor=actor,
+        description=description[:300],
+    )
+    transaction.on_commit(partial(schedule_recompute, assessment_round.pk), robust=True)
+    return version
+
+
+def schedule_recompute(round_id: int) -> None:
+    """Queues a recompute; a broker outage is logged, not raised: the sweep catches up."""
+    from readiness.tasks import recompute_round
+
+    try:
+        recompute_round.delay(round_id)
+    except Exception:  # kombu raises several types for an unreachable broker
+        logger.warning("Could not queue recompute of round %s; the sweep will", round_id)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundInputs:
+    methodology: grading.Methodology
+    members: dict[int, Party]
+    groupings: dict[str, set[int]]
+    levels: dict[int, dict[str, int]]
+    facts: dict[int, dict[str, dict]]
+    sources: dict[int, dict[str, dict]]
+
+
+def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
+    """Everything the engine needs, in a fixed number of queries whatever the round's size."""
+    from reviews.models import Decision, Review
+    from submissions.models import Evidence, EvidenceStatus
+
+    methodology = methodology_spec_for_round(assessment_round)
+    members = {
+        membership.party_id: membership.party
+        for membership in RoundParty.objects.filter(round=assessment_round).select_related("party")
+    }
+    groupings: dict[str, set[int]] = {}
+    for party_id, code in Party.groupings.through.objects.filter(party_id__in=members).values_list(
+        "party_id", "grouping__code"
+    ):
+        groupings.setdefault(code, set()).add(party_id)
+    approving_review = (
+        Review.objects.filter(evidence=OuterRef("pk"), decision=Decision.APPROVE)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    approved = (
+        Evidence.objects.filter(round=assessment_round, status=EvidenceStatus.APPROVED)
+        .annotate(review_id=Subquery(approving_review))
+        .values_list("pk", "party_id", "sub_pillar__code", "awarded_level", "facts", "review_id")
+    )
+    known_codes = set(methodology.sub_pillar_codes)
+    levels: dict[int, dict[str, int]] = {party_id: {} for party_id in members}
+    facts: dict[int, dict[str, dict]] = {}
+    sources: dict[int, dict[str, dict]] = {}
+    for evidence_id, party_id, code, level, evidence_facts, review_id in approved:
+        if party_id not in members or code not in known_codes or level is None:
+            continue
+        levels[party_id][code] = level
+        facts.setdefault(party_id, {})[code] = evidence_facts or {}
+        sources.setdefault(party_id, {})[code] = {
+            "evidence_id": evidence_id,
+            "review_id": review_id,
+        }
+    return RoundInputs(methodology, members, groupings, levels, facts, sources)
+
+
+# --- computing -------------------------------------------------------------------------------
+
+
+def _rate(value: Fraction | None) -> str | None:
+    if value is None:
+        return None
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return str(exact.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+@dataclass
+class ComputedRound:
+    parties: dict[int, dict]
+    aggregates: dict[str, dict]
+
+
+def compute(inputs: RoundInputs) -> ComputedRound:
+    """Pure: results as plain values, ready to compare with and write to the database."""
+    methodology = inputs.methodology
+    scores = grading.score_parties(methodology, inputs.levels)
+    parties = {}
+    for party_id, score in scores.items():
+        sources = inputs.sources.get(party_id, {})
+        parties[party_id] = {
+            "total_rate": Decimal(_rate(score.total_rate)),
+            "grade": score.grade,
+            "pillars": {
+                code: {"score": p.score, "max_score": p.max_score, "rate": _rate(p.rate)}
+                for code, p in score.pillars.items()
+            },
+            "sub_pillars": {
+                code: {"level": inputs.levels[party_id].get(code, 0), **sources.get(code, {})}
+                for code in methodology.sub_pillar_codes
+            },
+        }
+    sets = {"world": set(inputs.members)}
+    for party_id, party in inputs.members.items():
+        sets.setdefault(f"region:{party.region}", set()).add(party_id)
+    for code, party_ids in inputs.groupings.items():
+        sets[f"grouping:{code}"] = party_ids
+    aggregates = {}
+    for key, party_ids in sets.items():
+        aggregate = grading.aggregate(methodology, (scores[p] for p in party_ids))
+        statistics = grading.sub_pillar_statistics(
+            methodology, {p: inputs.levels[p] for p in party_ids}, inputs.facts
+        )
+        aggregates[key] = {
+            "party_count": aggregate.party_count,
+            "pillar_asr": {code: _rate(rate) for code, rate in aggregate.pillar_asr.items()},
+            "total_asr": Decimal(_rate(aggregate.total_asr)) if aggregate.party_count else None,
+            "grade_counts": aggregate.grade_counts,
+            "statistics": {
+                code: {
+                    "levels": {str(level): n for level, n in stats.level_counts.items()},
+                    "facts": {
+                        key: {
+                            "reporting": fact.parties_reporting,
+                            "values": {str(v): n for v, n in fact.value_counts.items()},
+                            "total": fact.total,
+                        }
+                        for key, fact in stats.facts.items()
+                    },
+                }
+                for code, stats in statistics.items()
+            },
+        }
+    return ComputedRound(parties=parties, aggregates=aggregates)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+PARTY_FIELDS = ("total_rate", "grade", "pillars", "sub_pillars")
+AGGREGATE_FIELDS = ("party_count", "pillar_asr", "total_asr", "grade_counts", "statistics")
+
+
+def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int, str], str]:
+    """What changed between two versions: per Party the latest cause naming it, and the latest
+    cause overall (for rows no particular change names)."""
+    per_party: dict[int, str] = {}
+    overall = "recomputed"
+    for change in RoundChange.objects.filter(
+        round=assessment_round, version__gt=after_version, version__lte=up_to
+    ).order_by("version"):
+        text = f"v{change.version}: {change.description}"
+        overall = text
+        if change.party_id:
+            per_party[change.party_id] = text
+    return per_party, overall
+
+
+def _write(assessment_round, computed: ComputedRound, version: int, after_version: int, actor):
+    per_party, overall = _causes(assessment_round, after_version, version)
+    existing = {r.party_id: r for r in PartyResult.objects.filter(round=assessment_round)}
+    created, changed = [], []
+    for party_id, values in computed.parties.items():
+        row = existing.pop(party_id, None)
+        if row is not None and all(getattr(row, f) == values[f] for f in PARTY_FIELDS):
+            continue
+        row = row or PartyResult(round=assessment_round, party_id=party_id)
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.as_of_version = version
+        row._change_reason = per_party.get(party_id, overall)
+        (changed if row.pk else created).append(row)
+    tracked_bulk_create(PartyResult, created, actor=actor, reason=overall)
+    tracked_bulk_update(
+        PartyResult, changed, [*PARTY_FIELDS, "as_of_version"], actor=actor, reason=overall
+    )
+    for row in existing.values():  # Parties no longer in the round
+        tracked_delete(row, actor=actor, reason=overall)
+
+    existing_aggregates = {a.key: a for a in AggregateResult.objects.filter(round=assessment_round)}
+    created, changed = [], []
+    for key, values in computed.aggregates.items():
+        row = existing_aggregates.pop(key, None)
+        if row is not None and all(getattr(row, f) == values[f] for f in AGGREGATE_FIELDS):
+            continue
+        row = row or AggregateResult(round=assessment_round, key=key)
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.as_of_version = version
+        (changed if row.pk else created).append(row)
+    tracked_bulk_create(AggregateResult, created, actor=actor, reason=overall)
+    tracked_bulk_update(
+        AggregateResult, changed, [*AGGREGATE_FIELDS, "as_of_version"], actor=actor, reason=overall
+    )
+    for row in existing_aggregates.values():
+        tracked_delete(row, actor=actor, reason=overall)
+
+
+def _lock_round(round_id: int) -> None:
+    """Serialises recomputes of one round across workers: a PostgreSQL advisory lock tied to the
+    transaction, so a killed worker releases it. It does not block the requests that bump the
+    version. (SQLite runs one writer at a time anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [6, round_id])
+
+
+@dataclass(frozen=True)
+class RecomputeOutcome:
+    round_id: int
+    version: int
+    computed: bool
+    duration_ms: float
+
+
+def recompute(round_id: int) -> RecomputeOutcome:
+    """Brings one round's results up to its evidence version; idempotent, and a no-op when the
+    results are already current."""
+    from readiness.services import system_user
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        _lock_round(round_id)
+        state, _ = RoundComputation.objects.get_or_create(round_id=round_id)
+        version = state.evidence_version  # read before the data: see the module docstring
+        never_computed = (
+            state.computed_at is None and RoundParty.objects.filter(round_id=round_id).exists()
+        )
+        if state.results_version >= version and not never_computed:
+            return RecomputeOutcome(round_id, version, False, _ms(started))
+        assessment_round = AssessmentRound.objects.get(pk=round_id)
+        computed = compute(read_inputs(assessment_round))
+        _write(assessment_round, computed, version, state.results_version, system_user())
+        RoundComputation.objects.filter(round_id=round_id).update(
+            results_version=version,
+            computed_at=timezone.now(),
+            compute_count=F("compute_count") + 1,
+            last_duration_ms=_ms(started),
+        )
+    return RecomputeOutcome(round_id, version, True, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def stale_round_ids() -> list[int]:
+    """Rounds whose results lag behind their evidence."""
+    return list(
+        RoundComputation.objects.filter(results_version__lt=F("evidence_version")).values_list(
+            "round_id", flat=True
+        )
+    )
+
+
+__all__ = ["ChangeKind", "mark_round_changed", "recompute", "stale_round_ids"]
