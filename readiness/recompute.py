@@ -283,9 +283,9 @@ class RecomputeOutcome:
     duration_ms: float
 
 
-def recompute(round_id: int) -> RecomputeOutcome:
+def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
     """Brings one round's results up to its evidence version; idempotent, and a no-op when the
-    results are already current."""
+    results are already current (unless `force`: still, only changed values are written)."""
     from readiness.services import system_user
 
     started = time.perf_counter()
@@ -296,7 +296,7 @@ def recompute(round_id: int) -> RecomputeOutcome:
         never_computed = (
             state.computed_at is None and RoundParty.objects.filter(round_id=round_id).exists()
         )
-        if state.results_version >= version and not never_computed:
+        if state.results_version >= version and not never_computed and not force:
             return RecomputeOutcome(round_id, version, False, _ms(started))
         assessment_round = AssessmentRound.objects.get(pk=round_id)
         computed = compute(read_inputs(assessment_round))

@@ -36,6 +36,7 @@ urlpatterns = [
     path("rounds/", views.round_list, name="round-list"),
     path("rounds/<slug:slug>/", views.round_detail, name="round-detail"),
     path("rounds/<slug:slug>/transition/", views.round_transition, name="round-transition"),
+    path("rounds/<slug:slug>/parties/<str:code>/", views.party_result, name="party-result"),
     path("parties/", views.party_list, name="party-list"),
     path("parties/<str:code>/", views.party_detail, name="party-detail"),
     path("", include("submissions.urls")),

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_POST
 
 from readiness import policy, selectors, services
 from readiness.exceptions import DomainError
+from readiness.explain import explain
 from readiness.forms import PartyFilterForm, RoundTransitionForm
-from readiness.models import AssessmentRound, Party, RoundStatus
+from readiness.models import AssessmentRound, Party, PartyResult, RoundStatus
 
 
 def round_for_user(user, slug: str) -> AssessmentRound:
@@ -91,4 +92,28 @@ def party_list(request: HttpRequest) -> HttpResponse:
 def party_detail(request: HttpRequest, code: str) -> HttpResponse:
     party = get_object_or_404(Party.objects.prefetch_related("groupings"), code=code.upper())
     rounds = selectors.round_list(policy.visible_rounds(request.user).filter(parties=party))
-    return render(request, "readiness/party_detail.html", {"party": party, "rounds": rounds})
+    results = {
+        result.round_id: result
+        for result in PartyResult.objects.filter(party=party, round__in=rounds)
+    }
+    context = {
+        "party": party,
+        "rounds": rounds,
+        "results": [(r, results.get(r.pk)) for r in rounds],
+    }
+    return render(request, "readiness/party_detail.html", context)
+
+
+def party_result(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Explain this grade: from the grade down to the evidence and the rule behind each score."""
+    assessment_round = round_for_user(request.user, slug)
+    party = get_object_or_404(Party, code=code.upper())
+    if not assessment_round.memberships.filter(party=party).exists():
+        raise Http404
+    context = {
+        "round": assessment_round,
+        "party": party,
+        "explanation": explain(request.user, assessment_round, party),
+        "show_reviewers": policy.is_staff_role(request.user),
+    }
+    return render(request, "readiness/party_result.html", context)

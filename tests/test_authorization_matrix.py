@@ -92,6 +92,9 @@ CASES = [
         overrides={"round_admin": 302},
     ),
     Case("round-transition", {"slug": "published"}, default=405),
+    Case("party-result", {"slug": "published", "code": "GHA"}),
+    Case("party-result", {"slug": "published", "code": "THA"}, default=404),  # not a member
+    Case("party-result", {"slug": "2026", "code": "GHA"}, overrides=PUBLIC_ONLY),
     Case("party-list"),
     Case("party-detail", {"code": "GHA"}),
     Case("party-detail", {"code": "XXX"}, default=404),
