@@ -19,6 +19,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from readiness import grading
+from readiness.background import enqueue
 from readiness.history import tracked_bulk_create, tracked_bulk_update, tracked_delete
 from readiness.models import (
     AggregateResult,
@@ -72,14 +73,11 @@ def mark_round_changed(
     return version
 
 
-def schedule_recompute(round_id: int) -> None:
-    """Queues a recompute; a broker outage is logged, not raised: the sweep catches up."""
+def schedule_recompute(round_id: int) -> bool:
+    """Queues a recompute; if the broker is down the periodic sweep catches up later."""
     from readiness.tasks import recompute_round
 
-    try:
-        recompute_round.delay(round_id)
-    except Exception:  # kombu raises several types for an unreachable broker
-        logger.warning("Could not queue recompute of round %s; the sweep will", round_id)
+    return enqueue(recompute_round, round_id)
 
 
 # --- reading ---------------------------------------------------------------------------------

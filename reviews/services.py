@@ -2,13 +2,13 @@
 approval, and comment. Transactional, permission-checked, attributed in the history."""
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from readiness import policy
+from readiness.background import enqueue_after_commit
 from readiness.exceptions import Conflict, DomainError, RoundLocked
 from readiness.history import tracked_save
 from readiness.models import ChangeKind, RoundStatus, User
@@ -28,7 +28,7 @@ MAX_COMMENT = 5000
 def _notify(review: Review) -> None:
     from reviews.tasks import notify_submitter_of_decision
 
-    transaction.on_commit(partial(notify_submitter_of_decision.delay, review.pk))
+    enqueue_after_commit(notify_submitter_of_decision, review.pk)
 
 
 def _supersede_current_approval(locked: Evidence, actor: User) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness import policy
+from readiness.background import enqueue_after_commit
 from readiness.exceptions import Conflict, RoundLocked
 from readiness.history import tracked_delete, tracked_save
 from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
@@ -196,7 +197,7 @@ def evidence_submit(
     )
     from submissions.tasks import notify_reviewers_of_submission
 
-    transaction.on_commit(partial(notify_reviewers_of_submission.delay, locked.pk))
+    enqueue_after_commit(notify_reviewers_of_submission, locked.pk)
     return locked
 
 
