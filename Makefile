@@ -6,7 +6,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 # pytest-xdist workers; one per core by default
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format migrate demo bench requirements messages clean
+.PHONY: run test lint format migrate demo bench bench-pipeline requirements messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: lint
 # Benchmarks (figures recorded in docs/performance.md); never timed assertions in tests.
 bench: $(VENV)/.base-installed
 	$(BIN)/python bench/grading.py --repeat 50
+
+# Needs the local PostgreSQL and Redis; creates and drops its own database.
+bench-pipeline: $(VENV)/.base-installed
+	$(BIN)/python bench/pipeline.py --repeat 30 --approvals 200 --burst 1000
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

@@ -100,17 +100,19 @@ def explain(user, assessment_round: AssessmentRound, party: Party) -> Explanatio
     is_current = state is None or state.is_current
     if result is None:
         return Explanation(None, None, [], [], [], is_current)
-    evidence_ids = [
-        v.get("evidence_id") for v in result.sub_pillars.values() if v.get("evidence_id")
-    ]
-    review_ids = [v.get("review_id") for v in result.sub_pillars.values() if v.get("review_id")]
+    evidence_ids = [v["evidence_id"] for v in result.sub_pillars.values() if "evidence_id" in v]
     visible = set(
         Evidence.objects.filter(policy.evidence_visibility(user), pk__in=evidence_ids).values_list(
             "pk", flat=True
         )
     )
     evidence = Evidence.objects.in_bulk(evidence_ids)
-    reviews = Review.objects.select_related("reviewer").in_bulk(review_ids)
+    approvals = {  # the latest approval of each piece of evidence
+        review.evidence_id: review
+        for review in Review.objects.filter(evidence_id__in=evidence_ids, decision="approve")
+        .select_related("reviewer")
+        .order_by("pk")
+    }
     pillars = []
     for pillar in pillars_with_methodology(assessment_round):
         stored = result.pillars.get(pillar.code, {})
@@ -128,7 +130,7 @@ def explain(user, assessment_round: AssessmentRound, party: Party) -> Explanatio
                     level_label=levels[level].label if level in levels else "",
                     rate=Decimal(level) / Decimal(top),
                     evidence=evidence.get(source.get("evidence_id")),
-                    review=reviews.get(source.get("review_id")),
+                    review=approvals.get(source.get("evidence_id")),
                     evidence_visible=source.get("evidence_id") in visible,
                 )
             )

@@ -379,11 +379,51 @@ def sub_pillar_statistics(
     the sub-pillar does not declare, are ignored.
     """
     plan = methodology.plan
-    facts_by_party = facts_by_party or {}
     awarded = {party: plan.checked(levels) for party, levels in levels_by_party.items()}
+    return _statistics(methodology, awarded, _reported_facts(methodology, facts_by_party))
+
+
+def statistics_by_set(
+    methodology: Methodology,
+    levels_by_party: Mapping[str, Mapping[str, int]],
+    facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None,
+    sets: Mapping[str, Iterable[str]],
+) -> dict[str, dict[str, SubPillarStatistics]]:
+    """sub_pillar_statistics for several sets of Parties (world, regions, groupings...), checking
+    each Party's levels once; a set's members must be keys of levels_by_party."""
+    plan = methodology.plan
+    awarded = {party: plan.checked(levels) for party, levels in levels_by_party.items()}
+    reported = _reported_facts(methodology, facts_by_party)
+    return {
+        key: _statistics(methodology, {party: awarded[party] for party in members}, reported)
+        for key, members in sets.items()
+    }
+
+
+def _reported_facts(
+    methodology: Methodology,
+    facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None,
+) -> dict[tuple[str, str], list[tuple[str, object]]]:
+    """(sub-pillar code, fact key) → [(party, value)] for the values actually reported."""
+    reported: dict[tuple[str, str], list[tuple[str, object]]] = {}
+    for party, by_code in (facts_by_party or {}).items():
+        for sub in methodology.sub_pillars_in_order:
+            values = by_code.get(sub.code) or {}
+            for fact in sub.facts:
+                value = values.get(fact.key)
+                if _is_reported(value):
+                    reported.setdefault((sub.code, fact.key), []).append((party, value))
+    return reported
+
+
+def _statistics(
+    methodology: Methodology,
+    awarded: Mapping[str, Mapping[str, int]],
+    reported: Mapping[tuple[str, str], list[tuple[str, object]]],
+) -> dict[str, SubPillarStatistics]:
     statistics: dict[str, SubPillarStatistics] = {}
-    for code in methodology.sub_pillar_codes:
-        sub = methodology.sub_pillar(code)
+    for sub in methodology.sub_pillars_in_order:
+        code = sub.code
         level_counts = dict.fromkeys(range(sub.max_score + 1), 0)
         for levels in awarded.values():
             level_counts[levels[code]] += 1
@@ -391,9 +431,8 @@ def sub_pillar_statistics(
         for fact in sub.facts:
             values = [
                 value
-                for party, levels in awarded.items()
-                if levels[code] >= fact.min_level
-                and _is_reported(value := facts_by_party.get(party, {}).get(code, {}).get(fact.key))
+                for party, value in reported.get((code, fact.key), ())
+                if party in awarded and awarded[party][code] >= fact.min_level
             ]
             facts[fact.key] = _fact_statistics(fact, values)
         statistics[code] = SubPillarStatistics(level_counts=level_counts, facts=facts)

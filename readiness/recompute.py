@@ -7,6 +7,9 @@ newer than what they were computed from; a change that lands meanwhile leaves th
 and the next run (scheduled by that change, or the periodic sweep) catches up.
 """
 
+import functools
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -15,7 +18,7 @@ from fractions import Fraction
 from functools import partial
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.utils import timezone
 
 from readiness import grading
@@ -82,66 +85,79 @@ def schedule_recompute(round_id: int) -> bool:
 
 # --- reading ---------------------------------------------------------------------------------
 
+# A methodology is frozen once its round leaves draft, so its engine form is kept per process.
+# The key includes the creation time so that a reused primary key (tests) cannot hit.
+_frozen_methodologies: dict[tuple, grading.Methodology] = {}
+
+
+def _methodology(assessment_round: AssessmentRound) -> grading.Methodology:
+    if assessment_round.methodology_editable:
+        return methodology_spec_for_round(assessment_round)
+    key = (assessment_round.pk, assessment_round.created_at)
+    if key not in _frozen_methodologies:
+        _frozen_methodologies[key] = methodology_spec_for_round(assessment_round)
+    return _frozen_methodologies[key]
+
 
 @dataclass
 class RoundInputs:
     methodology: grading.Methodology
-    members: dict[int, Party]
+    regions: dict[int, str]
     groupings: dict[str, set[int]]
     levels: dict[int, dict[str, int]]
     facts: dict[int, dict[str, dict]]
-    sources: dict[int, dict[str, dict]]
+    evidence_ids: dict[int, dict[str, int]]
 
 
 def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
     """Everything the engine needs, in a fixed number of queries whatever the round's size."""
-    from reviews.models import Decision, Review
     from submissions.models import Evidence, EvidenceStatus
 
-    methodology = methodology_spec_for_round(assessment_round)
-    members = {
-        membership.party_id: membership.party
-        for membership in RoundParty.objects.filter(round=assessment_round).select_related("party")
-    }
+    methodology = _methodology(assessment_round)
+    regions = dict(
+        RoundParty.objects.filter(round=assessment_round).values_list("party_id", "party__region")
+    )
     groupings: dict[str, set[int]] = {}
-    for party_id, code in Party.groupings.through.objects.filter(party_id__in=members).values_list(
+    for party_id, code in Party.groupings.through.objects.filter(party_id__in=regions).values_list(
         "party_id", "grouping__code"
     ):
         groupings.setdefault(code, set()).add(party_id)
-    approving_review = (
-        Review.objects.filter(evidence=OuterRef("pk"), decision=Decision.APPROVE)
-        .order_by("-pk")
-        .values("pk")[:1]
-    )
-    approved = (
-        Evidence.objects.filter(round=assessment_round, status=EvidenceStatus.APPROVED)
-        .annotate(review_id=Subquery(approving_review))
-        .values_list("pk", "party_id", "sub_pillar__code", "awarded_level", "facts", "review_id")
-    )
+    approved = Evidence.objects.filter(round=assessment_round, status=EvidenceStatus.APPROVED)
     known_codes = set(methodology.sub_pillar_codes)
-    levels: dict[int, dict[str, int]] = {party_id: {} for party_id in members}
+    levels: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
+    evidence_ids: dict[int, dict[str, int]] = {}
+    for evidence_id, party_id, code, level in approved.values_list(
+        "pk", "party_id", "sub_pillar__code", "awarded_level"
+    ):
+        if party_id in levels and code in known_codes and level is not None:
+            levels[party_id][code] = level
+            evidence_ids.setdefault(party_id, {})[code] = evidence_id
+    fact_codes = [sub.code for sub in methodology.sub_pillars_in_order if sub.facts]
     facts: dict[int, dict[str, dict]] = {}
-    sources: dict[int, dict[str, dict]] = {}
-    for evidence_id, party_id, code, level, evidence_facts, review_id in approved:
-        if party_id not in members or code not in known_codes or level is None:
-            continue
-        levels[party_id][code] = level
-        facts.setdefault(party_id, {})[code] = evidence_facts or {}
-        sources.setdefault(party_id, {})[code] = {
-            "evidence_id": evidence_id,
-            "review_id": review_id,
-        }
-    return RoundInputs(methodology, members, groupings, levels, facts, sources)
+    for party_id, code, evidence_facts in (
+        approved.filter(sub_pillar__code__in=fact_codes)
+        .exclude(facts={})
+        .values_list("party_id", "sub_pillar__code", "facts")
+    ):
+        facts.setdefault(party_id, {})[code] = evidence_facts
+    return RoundInputs(methodology, regions, groupings, levels, facts, evidence_ids)
 
 
 # --- computing -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _rate(value: Fraction | None) -> str | None:
     if value is None:
         return None
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return str(exact.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def fingerprint(values: dict) -> str:
+    return hashlib.sha1(
+        json.dumps(values, sort_keys=True, default=str).encode(), usedforsecurity=False
+    ).hexdigest()
 
 
 @dataclass
@@ -150,13 +166,30 @@ class ComputedRound:
     aggregates: dict[str, dict]
 
 
+def _statistics_values(statistics: dict) -> dict:
+    return {
+        code: {
+            "levels": {str(level): n for level, n in stats.level_counts.items()},
+            "facts": {
+                key: {
+                    "reporting": fact.parties_reporting,
+                    "values": {str(v): n for v, n in fact.value_counts.items()},
+                    "total": fact.total,
+                }
+                for key, fact in stats.facts.items()
+            },
+        }
+        for code, stats in statistics.items()
+    }
+
+
 def compute(inputs: RoundInputs) -> ComputedRound:
     """Pure: results as plain values, ready to compare with and write to the database."""
     methodology = inputs.methodology
     scores = grading.score_parties(methodology, inputs.levels)
     parties = {}
     for party_id, score in scores.items():
-        sources = inputs.sources.get(party_id, {})
+        evidence_ids = inputs.evidence_ids.get(party_id, {})
         parties[party_id] = {
             "total_rate": Decimal(_rate(score.total_rate)),
             "grade": score.grade,
@@ -165,40 +198,26 @@ def compute(inputs: RoundInputs) -> ComputedRound:
                 for code, p in score.pillars.items()
             },
             "sub_pillars": {
-                code: {"level": inputs.levels[party_id].get(code, 0), **sources.get(code, {})}
+                code: {"level": inputs.levels[party_id].get(code, 0)}
+                | ({"evidence_id": evidence_ids[code]} if code in evidence_ids else {})
                 for code in methodology.sub_pillar_codes
             },
         }
-    sets = {"world": set(inputs.members)}
-    for party_id, party in inputs.members.items():
-        sets.setdefault(f"region:{party.region}", set()).add(party_id)
+    sets = {"world": set(inputs.regions)}
+    for party_id, region in inputs.regions.items():
+        sets.setdefault(f"region:{region}", set()).add(party_id)
     for code, party_ids in inputs.groupings.items():
         sets[f"grouping:{code}"] = party_ids
+    statistics = grading.statistics_by_set(methodology, inputs.levels, inputs.facts, sets)
     aggregates = {}
     for key, party_ids in sets.items():
         aggregate = grading.aggregate(methodology, (scores[p] for p in party_ids))
-        statistics = grading.sub_pillar_statistics(
-            methodology, {p: inputs.levels[p] for p in party_ids}, inputs.facts
-        )
         aggregates[key] = {
             "party_count": aggregate.party_count,
             "pillar_asr": {code: _rate(rate) for code, rate in aggregate.pillar_asr.items()},
             "total_asr": Decimal(_rate(aggregate.total_asr)) if aggregate.party_count else None,
             "grade_counts": aggregate.grade_counts,
-            "statistics": {
-                code: {
-                    "levels": {str(level): n for level, n in stats.level_counts.items()},
-                    "facts": {
-                        key: {
-                            "reporting": fact.parties_reporting,
-                            "values": {str(v): n for v, n in fact.value_counts.items()},
-                            "total": fact.total,
-                        }
-                        for key, fact in stats.facts.items()
-                    },
-                }
-                for code, stats in statistics.items()
-            },
+            "statistics": _statistics_values(statistics[key]),
         }
     return ComputedRound(parties=parties, aggregates=aggregates)
 
@@ -214,54 +233,54 @@ def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int,
     cause overall (for rows no particular change names)."""
     per_party: dict[int, str] = {}
     overall = "recomputed"
-    for change in RoundChange.objects.filter(
-        round=assessment_round, version__gt=after_version, version__lte=up_to
-    ).order_by("version"):
-        text = f"v{change.version}: {change.description}"
-        overall = text
-        if change.party_id:
-            per_party[change.party_id] = text
+    for version, description, party_id in (
+        RoundChange.objects.filter(
+            round=assessment_round, version__gt=after_version, version__lte=up_to
+        )
+        .order_by("version")
+        .values_list("version", "description", "party_id")
+    ):
+        overall = f"v{version}: {description}"
+        if party_id:
+            per_party[party_id] = overall
     return per_party, overall
+
+
+def _sync(model, assessment_round, key_field: str, computed: dict, fields, *, version, actor,
+          reasons: dict, overall: str) -> None:  # fmt: skip
+    """Creates, updates and deletes `model` rows so that they hold `computed`, touching (and
+    recording history for) only the rows whose values changed."""
+    existing = {
+        key: (pk, stored)
+        for pk, key, stored in model.objects.filter(round=assessment_round).values_list(
+            "pk", key_field, "fingerprint"
+        )
+    }
+    created, changed = [], []
+    for key, values in computed.items():
+        new = fingerprint(values)
+        pk, stored = existing.pop(key, (None, None))
+        if stored == new:
+            continue
+        row = model(pk=pk, round=assessment_round, **{key_field: key}, **values)
+        row.fingerprint = new
+        row.as_of_version = version
+        row._change_reason = reasons.get(key, overall)
+        (changed if pk else created).append(row)
+    tracked_bulk_create(model, created, actor=actor, reason=overall)
+    tracked_bulk_update(model, changed, [*fields, "fingerprint", "as_of_version"], actor=actor,
+                        reason=overall)  # fmt: skip
+    for row in model.objects.filter(pk__in=[pk for pk, _ in existing.values()]):
+        tracked_delete(row, actor=actor, reason=overall)  # no longer in the round
 
 
 def _write(assessment_round, computed: ComputedRound, version: int, after_version: int, actor):
     per_party, overall = _causes(assessment_round, after_version, version)
-    existing = {r.party_id: r for r in PartyResult.objects.filter(round=assessment_round)}
-    created, changed = [], []
-    for party_id, values in computed.parties.items():
-        row = existing.pop(party_id, None)
-        if row is not None and all(getattr(row, f) == values[f] for f in PARTY_FIELDS):
-            continue
-        row = row or PartyResult(round=assessment_round, party_id=party_id)
-        for field, value in values.items():
-            setattr(row, field, value)
-        row.as_of_version = version
-        row._change_reason = per_party.get(party_id, overall)
-        (changed if row.pk else created).append(row)
-    tracked_bulk_create(PartyResult, created, actor=actor, reason=overall)
-    tracked_bulk_update(
-        PartyResult, changed, [*PARTY_FIELDS, "as_of_version"], actor=actor, reason=overall
-    )
-    for row in existing.values():  # Parties no longer in the round
-        tracked_delete(row, actor=actor, reason=overall)
-
-    existing_aggregates = {a.key: a for a in AggregateResult.objects.filter(round=assessment_round)}
-    created, changed = [], []
-    for key, values in computed.aggregates.items():
-        row = existing_aggregates.pop(key, None)
-        if row is not None and all(getattr(row, f) == values[f] for f in AGGREGATE_FIELDS):
-            continue
-        row = row or AggregateResult(round=assessment_round, key=key)
-        for field, value in values.items():
-            setattr(row, field, value)
-        row.as_of_version = version
-        (changed if row.pk else created).append(row)
-    tracked_bulk_create(AggregateResult, created, actor=actor, reason=overall)
-    tracked_bulk_update(
-        AggregateResult, changed, [*AGGREGATE_FIELDS, "as_of_version"], actor=actor, reason=overall
-    )
-    for row in existing_aggregates.values():
-        tracked_delete(row, actor=actor, reason=overall)
+    common = {"version": version, "actor": actor, "overall": overall}
+    _sync(PartyResult, assessment_round, "party_id", computed.parties, PARTY_FIELDS,
+          reasons=per_party, **common)  # fmt: skip
+    _sync(AggregateResult, assessment_round, "key", computed.aggregates, AGGREGATE_FIELDS,
+          reasons={}, **common)  # fmt: skip
 
 
 def _lock_round(round_id: int) -> None:

@@ -87,10 +87,13 @@ class PartyResult(models.Model):
     )
     sub_pillars = models.JSONField(
         default=dict,
-        help_text='{"REG-1": {"level": 2, "evidence_id": 7, "review_id": 9}} per sub-pillar',
+        help_text='{"REG-1": {"level": 2, "evidence_id": 7}}: the evidence behind each score',
     )
     as_of_version = models.PositiveBigIntegerField()
-    history = HistoricalRecords()
+    fingerprint = models.CharField(
+        max_length=40, help_text="SHA-1 of the values, to find changed rows without reading them"
+    )
+    history = HistoricalRecords(excluded_fields=["fingerprint"])
 
     class Meta:
         ordering = ["round", "party__name_en"]
@@ -116,7 +119,8 @@ class AggregateResult(models.Model):
     grade_counts = models.JSONField(default=dict)
     statistics = models.JSONField(default=dict)
     as_of_version = models.PositiveBigIntegerField()
-    history = HistoricalRecords()
+    fingerprint = models.CharField(max_length=40)
+    history = HistoricalRecords(excluded_fields=["fingerprint"])
 
     class Meta:
         ordering = ["round", "key"]

@@ -22,6 +22,7 @@ from readiness.grading import (
     methodology_v1,
     score_parties,
     score_party,
+    statistics_by_set,
     sub_pillar_statistics,
 )
 
@@ -555,3 +556,15 @@ def test_results_do_not_depend_on_order(data, methodology):
     assert sub_pillar_statistics(methodology, levels_by_party) == sub_pillar_statistics(
         methodology, shuffled
     )
+
+
+def test_statistics_by_set_equal_the_statistics_of_each_set():
+    methodology = methodology_v1()
+    levels = {"A": {"INF-1": 2, "REG-1": 3}, "B": {"INF-1": 1}, "C": {"INF-1": 2}}
+    facts = {"A": {"INF-1": {"standard_basis": "own"}}, "C": {"INF-1": {"standard_basis": "both"}}}
+    sets = {"world": ["A", "B", "C"], "pair": ["A", "B"], "empty": []}
+    by_set = statistics_by_set(methodology, levels, facts, sets)
+    for key, members in sets.items():
+        subset = {party: levels[party] for party in members}
+        assert by_set[key] == sub_pillar_statistics(methodology, subset, facts)
+    assert by_set["pair"]["INF-1"].facts["standard_basis"].value_counts == {"own": 1}
