@@ -31,7 +31,7 @@ run: demo
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
