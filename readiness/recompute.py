@@ -27,7 +27,6 @@ from readiness.history import tracked_bulk_create, tracked_bulk_update, tracked_
 from readiness.models import (
     AggregateResult,
     AssessmentRound,
-    ChangeKind,
     Party,
     PartyResult,
     RoundChange,
@@ -338,6 +337,3 @@ def stale_round_ids() -> list[int]:
             "round_id", flat=True
         )
     )
-
-
-__all__ = ["ChangeKind", "mark_round_changed", "recompute", "stale_round_ids"]

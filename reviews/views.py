@@ -39,8 +39,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     _require(policy.can_use_review_queue(request.user))
     form = QueueFilterForm(request.GET or None)
     items = selectors.review_queue(**form.selector_arguments())
-    page_size = int(request.GET.get("size", 25)) if request.GET.get("size", "25").isdigit() else 25
-    page_size = page_size if page_size in QUEUE_PAGE_SIZES else 25
+    size = request.GET.get("size", "")
+    page_size = int(size) if size.isdigit() and int(size) in QUEUE_PAGE_SIZES else 25
     page = Paginator(items, page_size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

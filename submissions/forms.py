@@ -129,6 +129,8 @@ class DocumentForm(forms.Form):
         return super().clean()
 
 
-class WithdrawForm(forms.Form):
+class EvidenceActionForm(forms.Form):
+    """Submit or withdraw: the version the user saw, and an optional reason."""
+
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)

@@ -11,7 +11,7 @@ from readiness.exceptions import Conflict, DomainError
 from readiness.models import AssessmentRound, Party, SubPillar
 from reviews.selectors import evidence_page_context
 from submissions import selectors, services
-from submissions.forms import DocumentForm, EvidenceForm, WithdrawForm, apply_service_errors
+from submissions.forms import DocumentForm, EvidenceActionForm, EvidenceForm, apply_service_errors
 
 
 def _team_party(user, slug: str, code: str) -> tuple[AssessmentRound, Party]:
@@ -142,7 +142,7 @@ def _run_action(request, evidence, action, success_message: str) -> HttpResponse
 @login_required
 def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_for_user(request.user, pk)
-    form = WithdrawForm(request.POST)
+    form = EvidenceActionForm(request.POST)
     form.is_valid()
     return _run_action(
         request,
@@ -160,7 +160,7 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_for_user(request.user, pk)
-    form = WithdrawForm(request.POST)
+    form = EvidenceActionForm(request.POST)
     form.is_valid()
     return _run_action(
         request,
