@@ -57,6 +57,17 @@ class AuditFilters:
     evidence_id: int | None = None
 
 
+def _filtered(queryset: QuerySet, filters: AuditFilters, *, user_field: str) -> QuerySet:
+    """Applies the filters to a source whose rows point at an evidence."""
+    if filters.user_id:
+        queryset = queryset.filter(**{user_field: filters.user_id})
+    if filters.party_code:
+        queryset = queryset.filter(evidence__party__code=filters.party_code)
+    if filters.evidence_id:
+        queryset = queryset.filter(evidence_id=filters.evidence_id)
+    return queryset
+
+
 # --- one builder per source: (queryset, date field, key field, entry factory) ----------------
 
 
@@ -108,14 +119,11 @@ def _evidence_entries(records: list) -> list[AuditEntry]:
 
 
 def _reviews(filters: AuditFilters) -> QuerySet:
-    reviews = Review.objects.select_related("reviewer", "evidence__party")
-    if filters.user_id:
-        reviews = reviews.filter(reviewer_id=filters.user_id)
-    if filters.party_code:
-        reviews = reviews.filter(evidence__party__code=filters.party_code)
-    if filters.evidence_id:
-        reviews = reviews.filter(evidence_id=filters.evidence_id)
-    return reviews
+    return _filtered(
+        Review.objects.select_related("reviewer", "evidence__party"),
+        filters,
+        user_field="reviewer_id",
+    )
 
 
 def _review_entries(reviews: list) -> list[AuditEntry]:
@@ -138,14 +146,9 @@ def _review_entries(reviews: list) -> list[AuditEntry]:
 
 
 def _comments(filters: AuditFilters) -> QuerySet:
-    comments = Comment.objects.select_related("author", "evidence__party")
-    if filters.user_id:
-        comments = comments.filter(author_id=filters.user_id)
-    if filters.party_code:
-        comments = comments.filter(evidence__party__code=filters.party_code)
-    if filters.evidence_id:
-        comments = comments.filter(evidence_id=filters.evidence_id)
-    return comments
+    return _filtered(
+        Comment.objects.select_related("author", "evidence__party"), filters, user_field="author_id"
+    )
 
 
 def _comment_entries(comments: list) -> list[AuditEntry]:
@@ -165,14 +168,11 @@ def _comment_entries(comments: list) -> list[AuditEntry]:
 
 
 def _document_history(filters: AuditFilters) -> QuerySet:
-    records = Document.history.select_related("history_user", "evidence__party")
-    if filters.user_id:
-        records = records.filter(history_user_id=filters.user_id)
-    if filters.party_code:
-        records = records.filter(evidence__party__code=filters.party_code)
-    if filters.evidence_id:
-        records = records.filter(evidence_id=filters.evidence_id)
-    return records
+    return _filtered(
+        Document.history.select_related("history_user", "evidence__party"),
+        filters,
+        user_field="history_user_id",
+    )
 
 
 def _document_entries(records: list) -> list[AuditEntry]:

@@ -3,7 +3,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from readiness import policy
-from readiness.exceptions import DomainError
 from readiness.models import Party
+from readiness.web import report_outcome
 from reviews import audit, selectors, services
 from reviews.forms import (
     AuditFilterForm,
@@ -64,21 +64,20 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("evidence-detail", pk=pk)
-    try:
-        review = services.review_decide(
+    report_outcome(
+        request,
+        lambda: services.review_decide(
             actor=request.user,
             evidence=evidence,
             decision=form.cleaned_data["decision"],
             expected_version=form.cleaned_data["expected_version"],
             awarded_level=form.cleaned_data["awarded_level"],
             comment=form.cleaned_data["comment"],
-        )
-        messages.success(request, _("Decision recorded: {decision}.").format(
-            decision=review.get_decision_display()))  # fmt: skip
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        lambda review: _("Decision recorded: {decision}.").format(
+            decision=review.get_decision_display()
+        ),
+    )
     return redirect("evidence-detail", pk=pk)
 
 
@@ -88,17 +87,16 @@ def review_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = evidence_for_user(request.user, pk)
     _require(policy.can_revoke(request.user))
     form = RevokeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the reason for revoking this approval."))
-        services.review_revoke(
-            actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for revoking this approval."))
+    else:
+        report_outcome(
+            request,
+            lambda: services.review_revoke(
+                actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+            ),
+            _("Approval revoked."),
         )
-        messages.success(request, _("Approval revoked."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except DomainError as error:
-        messages.error(request, error.message)
     return redirect("evidence-detail", pk=pk)
 
 
@@ -107,20 +105,19 @@ def review_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = evidence_for_user(request.user, pk)
     form = CommentForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Write a comment of at most 5000 characters."))
-        parent = None
-        if form.cleaned_data.get("parent"):
-            parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], evidence=evidence)
-        services.comment_add(
+    if not form.is_valid():
+        messages.error(request, _("Write a comment of at most 5000 characters."))
+        return redirect("evidence-detail", pk=pk)
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], evidence=evidence)
+    report_outcome(
+        request,
+        lambda: services.comment_add(
             actor=request.user, evidence=evidence, body=form.cleaned_data["body"], parent=parent
-        )
-        messages.success(request, _("Comment added."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        _("Comment added."),
+    )
     return redirect("evidence-detail", pk=pk)
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from readiness import policy
 from readiness.exceptions import Conflict, DomainError
 from readiness.models import AssessmentRound, Party, SubPillar
+from readiness.web import report_outcome
 from reviews.selectors import evidence_page_context
 from submissions import selectors, services
 from submissions.forms import DocumentForm, EvidenceActionForm, EvidenceForm, apply_service_errors
@@ -128,13 +129,7 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _run_action(request, evidence, action, success_message: str) -> HttpResponse:
-    try:
-        action()
-        messages.success(request, success_message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except DomainError as error:
-        messages.error(request, error.message)
+    report_outcome(request, action, success_message)
     return redirect("evidence-detail", pk=evidence.pk)
 
 
