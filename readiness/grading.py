@@ -349,7 +349,7 @@ class SubPillarStatistics:
         return sum(count for score, count in self.level_counts.items() if score >= level)
 
 
-def _is_reported(value: object) -> bool:
+def is_reported(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, list | tuple) and not value)
 
 
@@ -411,7 +411,7 @@ def _reported_facts(
             values = by_code.get(sub.code) or {}
             for fact in sub.facts:
                 value = values.get(fact.key)
-                if _is_reported(value):
+                if is_reported(value):
                     reported.setdefault((sub.code, fact.key), []).append((party, value))
     return reported
 

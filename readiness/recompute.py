@@ -9,7 +9,6 @@ and the next run (scheduled by that change, or the periodic sweep) catches up.
 
 import functools
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -153,10 +152,52 @@ def _rate(value: Fraction | None) -> str | None:
     return str(exact.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN))
 
 
-def fingerprint(values: dict) -> str:
-    return hashlib.sha1(
-        json.dumps(values, sort_keys=True, default=str).encode(), usedforsecurity=False
-    ).hexdigest()
+# Stored results are compared by a fingerprint of what determines them, so unchanged rows are
+# neither computed nor written. Bump this when the shape or format of stored values changes:
+# every row is then rewritten once.
+RESULT_FORMAT = 1
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def party_sets(inputs: RoundInputs) -> dict[str, set[int]]:
+    """The sets of Parties that aggregates are computed for: world, regions, groupings."""
+    sets = {"world": set(inputs.regions)}
+    for party_id, region in inputs.regions.items():
+        sets.setdefault(f"region:{region}", set()).add(party_id)
+    for code, party_ids in inputs.groupings.items():
+        sets[f"grouping:{code}"] = party_ids
+    return sets
+
+
+def fingerprints(inputs: RoundInputs, sets: dict[str, set[int]]) -> tuple[dict, dict]:
+    """Per Party and per set, a digest of exactly what its stored values are computed from:
+    the methodology, the levels, and the evidence (Parties) or counted facts (sets)."""
+    methodology = inputs.methodology
+    method = _digest(RESULT_FORMAT, methodology)
+    counted_facts = [
+        (sub.code, fact) for sub in methodology.sub_pillars_in_order for fact in sub.facts
+    ]
+    parties, members = {}, {}
+    for party_id, levels in inputs.levels.items():
+        row = tuple(levels.get(code, 0) for code in methodology.sub_pillar_codes)
+        evidence_ids = inputs.evidence_ids.get(party_id, {})
+        parties[party_id] = _digest(method, row, sorted(evidence_ids.items()))
+        facts = inputs.facts.get(party_id, {})
+        counted = tuple(
+            value
+            for code, fact in counted_facts
+            if levels.get(code, 0) >= fact.min_level
+            and grading.is_reported(value := facts.get(code, {}).get(fact.key))
+        )
+        members[party_id] = _digest(row, counted)
+    aggregates = {
+        key: _digest(method, key, sorted((party_id, members[party_id]) for party_id in party_ids))
+        for key, party_ids in sets.items()
+    }
+    return parties, aggregates
 
 
 @dataclass
@@ -182,14 +223,22 @@ def _statistics_values(statistics: dict) -> dict:
     }
 
 
-def compute(inputs: RoundInputs) -> ComputedRound:
-    """Pure: results as plain values, ready to compare with and write to the database."""
+def compute(
+    inputs: RoundInputs, *, parties: set[int] | None = None, sets: set[str] | None = None
+) -> ComputedRound:
+    """Pure: results as plain values, ready to write, for the Parties and sets named (all by
+    default)."""
     methodology = inputs.methodology
-    scores = grading.score_parties(methodology, inputs.levels)
-    parties = {}
-    for party_id, score in scores.items():
+    all_sets = party_sets(inputs)
+    wanted_sets = all_sets if sets is None else {key: all_sets[key] for key in sets}
+    wanted_parties = set(inputs.levels) if parties is None else parties
+    needed = wanted_parties.union(*wanted_sets.values())
+    scores = grading.score_parties(methodology, {p: inputs.levels[p] for p in needed})
+    party_values = {}
+    for party_id in wanted_parties:
+        score = scores[party_id]
         evidence_ids = inputs.evidence_ids.get(party_id, {})
-        parties[party_id] = {
+        party_values[party_id] = {
             "total_rate": Decimal(_rate(score.total_rate)),
             "grade": score.grade,
             "pillars": {
@@ -202,14 +251,11 @@ def compute(inputs: RoundInputs) -> ComputedRound:
                 for code in methodology.sub_pillar_codes
             },
         }
-    sets = {"world": set(inputs.regions)}
-    for party_id, region in inputs.regions.items():
-        sets.setdefault(f"region:{region}", set()).add(party_id)
-    for code, party_ids in inputs.groupings.items():
-        sets[f"grouping:{code}"] = party_ids
-    statistics = grading.statistics_by_set(methodology, inputs.levels, inputs.facts, sets)
+    statistics = grading.statistics_by_set(
+        methodology, {p: inputs.levels[p] for p in needed}, inputs.facts, wanted_sets
+    )
     aggregates = {}
-    for key, party_ids in sets.items():
+    for key, party_ids in wanted_sets.items():
         aggregate = grading.aggregate(methodology, (scores[p] for p in party_ids))
         aggregates[key] = {
             "party_count": aggregate.party_count,
@@ -218,7 +264,7 @@ def compute(inputs: RoundInputs) -> ComputedRound:
             "grade_counts": aggregate.grade_counts,
             "statistics": _statistics_values(statistics[key]),
         }
-    return ComputedRound(parties=parties, aggregates=aggregates)
+    return ComputedRound(parties=party_values, aggregates=aggregates)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -245,41 +291,58 @@ def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int,
     return per_party, overall
 
 
-def _sync(model, assessment_round, key_field: str, computed: dict, fields, *, version, actor,
-          reasons: dict, overall: str) -> None:  # fmt: skip
-    """Creates, updates and deletes `model` rows so that they hold `computed`, touching (and
-    recording history for) only the rows whose values changed."""
-    existing = {
+def _stored_fingerprints(model, assessment_round, key_field: str) -> dict:
+    return {
         key: (pk, stored)
         for pk, key, stored in model.objects.filter(round=assessment_round).values_list(
             "pk", key_field, "fingerprint"
         )
     }
+
+
+def _sync(model, assessment_round, key_field: str, computed: dict, prints: dict, stored: dict,
+          fields, *, version, actor, reasons: dict, overall: str) -> None:  # fmt: skip
+    """Writes the computed rows (the changed ones) and deletes the rows no longer wanted, each
+    with its history row."""
     created, changed = [], []
     for key, values in computed.items():
-        new = fingerprint(values)
-        pk, stored = existing.pop(key, (None, None))
-        if stored == new:
-            continue
+        pk = stored.get(key, (None, None))[0]
         row = model(pk=pk, round=assessment_round, **{key_field: key}, **values)
-        row.fingerprint = new
+        row.fingerprint = prints[key]
         row.as_of_version = version
         row._change_reason = reasons.get(key, overall)
         (changed if pk else created).append(row)
     tracked_bulk_create(model, created, actor=actor, reason=overall)
     tracked_bulk_update(model, changed, [*fields, "fingerprint", "as_of_version"], actor=actor,
                         reason=overall)  # fmt: skip
-    for row in model.objects.filter(pk__in=[pk for pk, _ in existing.values()]):
+    gone = [pk for key, (pk, _) in stored.items() if key not in prints]
+    for row in model.objects.filter(pk__in=gone):
         tracked_delete(row, actor=actor, reason=overall)  # no longer in the round
 
 
-def _write(assessment_round, computed: ComputedRound, version: int, after_version: int, actor):
+def _changed(prints: dict, stored: dict) -> set:
+    return {key for key, value in prints.items() if stored.get(key, (None, None))[1] != value}
+
+
+def _write(assessment_round, inputs: RoundInputs, version: int, after_version: int) -> None:
+    """Computes and writes only the rows whose inputs changed since they were stored."""
+    sets = party_sets(inputs)
+    party_prints, set_prints = fingerprints(inputs, sets)
+    stored_parties = _stored_fingerprints(PartyResult, assessment_round, "party_id")
+    stored_sets = _stored_fingerprints(AggregateResult, assessment_round, "key")
+    parties, keys = _changed(party_prints, stored_parties), _changed(set_prints, stored_sets)
+    gone = set(stored_parties) - set(party_prints) or set(stored_sets) - set(set_prints)
+    if not parties and not keys and not gone:
+        return
+    from readiness.services import system_user
+
+    computed = compute(inputs, parties=parties, sets=keys)
     per_party, overall = _causes(assessment_round, after_version, version)
-    common = {"version": version, "actor": actor, "overall": overall}
-    _sync(PartyResult, assessment_round, "party_id", computed.parties, PARTY_FIELDS,
-          reasons=per_party, **common)  # fmt: skip
-    _sync(AggregateResult, assessment_round, "key", computed.aggregates, AGGREGATE_FIELDS,
-          reasons={}, **common)  # fmt: skip
+    common = {"version": version, "actor": system_user(), "overall": overall}
+    _sync(PartyResult, assessment_round, "party_id", computed.parties, party_prints,
+          stored_parties, PARTY_FIELDS, reasons=per_party, **common)  # fmt: skip
+    _sync(AggregateResult, assessment_round, "key", computed.aggregates, set_prints,
+          stored_sets, AGGREGATE_FIELDS, reasons={}, **common)  # fmt: skip
 
 
 def _lock_round(round_id: int) -> None:
@@ -302,8 +365,6 @@ class RecomputeOutcome:
 def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
     """Brings one round's results up to its evidence version; idempotent, and a no-op when the
     results are already current (unless `force`: still, only changed values are written)."""
-    from readiness.services import system_user
-
     started = time.perf_counter()
     with transaction.atomic():
         _lock_round(round_id)
@@ -315,8 +376,8 @@ def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
         if state.results_version >= version and not never_computed and not force:
             return RecomputeOutcome(round_id, version, False, _ms(started))
         assessment_round = AssessmentRound.objects.get(pk=round_id)
-        computed = compute(read_inputs(assessment_round))
-        _write(assessment_round, computed, version, state.results_version, system_user())
+        inputs = read_inputs(assessment_round)
+        _write(assessment_round, inputs, version, state.results_version)
         RoundComputation.objects.filter(round_id=round_id).update(
             results_version=version,
             computed_at=timezone.now(),
