@@ -39,6 +39,7 @@ class GroupingRow:
 class PartyRow:
     code: str
     iso2: str
+    iso_numeric: str
     name_en: str
     name_zh: str
     region: str
@@ -82,6 +83,7 @@ def _party_row(record: dict, line: int) -> PartyRow:
     return PartyRow(
         code=code,
         iso2=record["iso2"].strip(),
+        iso_numeric=record["iso_numeric"].strip(),
         name_en=record["name_en"].strip(),
         name_zh=record["name_zh"].strip(),
         region=record["region"],

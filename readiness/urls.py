@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from readiness import views
+from readiness import public_views, views
 
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -31,8 +31,19 @@ account_urls = [
     ),
 ]
 
+results_urls = [
+    path("", public_views.overview, name="results-overview"),
+    path("parties/", public_views.parties, name="results-parties"),
+    path("parties/<str:code>/", public_views.profile, name="results-profile"),
+    path("findings/", public_views.key_findings, name="results-findings"),
+    path("data/package.zip", public_views.data_package, name="results-data-package"),
+    path("data/<slug:dataset>.<str:extension>", public_views.download, name="results-download"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("results/", public_views.latest, name="results-latest"),
+    path("results/<slug:slug>/", include(results_urls)),
     path("rounds/", views.round_list, name="round-list"),
     path("rounds/<slug:slug>/", views.round_detail, name="round-detail"),
     path("rounds/<slug:slug>/transition/", views.round_transition, name="round-transition"),

@@ -10,6 +10,7 @@ from readiness.exceptions import DomainError
 from readiness.explain import explain
 from readiness.forms import PartyFilterForm, RoundTransitionForm
 from readiness.models import AssessmentRound, Party, PartyResult, RoundStatus
+from readiness.results import latest_public_round
 
 
 def round_for_user(user, slug: str) -> AssessmentRound:
@@ -23,6 +24,7 @@ def round_for_user(user, slug: str) -> AssessmentRound:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
+        "latest_public": latest_public_round(),
         "rounds": selectors.round_list(policy.visible_rounds(user)),
         "my_parties": (
             list(policy.parties_for(user).order_by("name_en"))

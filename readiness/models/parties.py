@@ -41,6 +41,9 @@ class Party(BilingualName, models.Model):
         max_length=3, unique=True, help_text=_("ISO 3166-1 alpha-3 code (the EU is EUU).")
     )
     iso2 = models.CharField(max_length=2, blank=True)
+    iso_numeric = models.CharField(
+        max_length=3, blank=True, help_text=_("ISO 3166-1 numeric code (none for the EU).")
+    )
     name_en = models.CharField(max_length=120)
     name_zh = models.CharField(max_length=120, blank=True)
     region = models.CharField(max_length=10, choices=Region.choices)

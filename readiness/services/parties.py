@@ -9,6 +9,7 @@ from readiness.party_register import GroupingRow, PartyRow
 
 PARTY_FIELDS = (
     "iso2",
+    "iso_numeric",
     "name_en",
     "name_zh",
     "region",

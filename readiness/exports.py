@@ -1,0 +1,216 @@
+"""Open data for a published round: results per Party, aggregates, the evidence register
+(approved, non-confidential evidence only) and the methodology, as CSV, XLSX and JSON, and a
+data package (zip) with a datapackage.json descriptor, a README and SHA-256 checksums."""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+
+from readiness.models import AggregateResult, GradeBand, PartyResult
+from readiness.results import pillars_of
+from readiness.selectors import pillars_with_methodology
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    columns: list[str]
+    rows: Iterator[list]
+
+
+def _party_results(assessment_round) -> Dataset:
+    methodology = pillars_with_methodology(assessment_round)
+    pillar_codes = [p.code for p in methodology]
+    sub_codes = [s.code for p in methodology for s in p.sub_pillars.all()]
+    columns = ["code", "name_en", "name_zh", "region", "subregion", "grade", "total_rate"]
+    columns += [f"rate_{code}" for code in pillar_codes] + [f"level_{code}" for code in sub_codes]
+
+    def rows():
+        results = PartyResult.objects.filter(round=assessment_round).select_related("party")
+        for r in results.order_by("party__code").iterator(chunk_size=500):
+            yield [
+                r.party.code, r.party.name_en, r.party.name_zh, r.party.region,
+                r.party.subregion_en, r.grade, str(r.total_rate),
+                *[r.pillars.get(code, {}).get("rate") for code in pillar_codes],
+                *[r.sub_pillars.get(code, {}).get("level", 0) for code in sub_codes],
+            ]  # fmt: skip
+
+    return Dataset("party-results", "Results per Party", columns, rows())
+
+
+def _aggregates(assessment_round) -> Dataset:
+    pillar_codes = [p.code for p in pillars_of(assessment_round)]
+    grades = list(
+        GradeBand.objects.filter(round=assessment_round)
+        .order_by("-min_total_rate")
+        .values_list("grade", flat=True)
+    )
+    columns = ["set", "party_count", "total_asr", *[f"asr_{c}" for c in pillar_codes]]
+    columns += [f"grade_{grade}" for grade in grades]
+
+    def rows():
+        for a in AggregateResult.objects.filter(round=assessment_round).order_by("key"):
+            yield [
+                a.key, a.party_count, str(a.total_asr) if a.total_asr is not None else None,
+                *[a.pillar_asr.get(code) for code in pillar_codes],
+                *[a.grade_counts.get(grade, 0) for grade in grades],
+            ]  # fmt: skip
+
+    return Dataset("aggregates", "Pillar ASR and grade counts per set of Parties", columns, rows())
+
+
+def _evidence_register(assessment_round) -> Dataset:
+    from submissions.models import Evidence, EvidenceStatus
+
+    columns = ["evidence_id", "party", "sub_pillar", "awarded_level", "narrative",
+               "source_urls", "facts", "documents", "approved_version"]  # fmt: skip
+
+    def rows():
+        evidence = (
+            Evidence.objects.filter(
+                round=assessment_round, status=EvidenceStatus.APPROVED, is_confidential=False
+            )
+            .select_related("party", "sub_pillar")
+            .prefetch_related("documents")
+            .order_by("party__code", "sub_pillar__code")
+        )
+        for e in evidence.iterator(chunk_size=500):
+            documents = "; ".join(f"{d.original_name} sha256:{d.sha256}" for d in e.documents.all())
+            yield [
+                e.pk, e.party.code, e.sub_pillar.code, e.awarded_level, e.narrative,
+                " ".join(e.source_urls), json.dumps(e.facts, ensure_ascii=False, sort_keys=True),
+                documents, e.version,
+            ]  # fmt: skip
+
+    return Dataset("evidence", "Evidence register (approved, non-confidential)", columns, rows())
+
+
+def _methodology(assessment_round) -> Dataset:
+    columns = ["pillar", "pillar_name_en", "pillar_name_zh", "weight", "sub_pillar"]
+    columns += ["sub_pillar_name_en", "sub_pillar_name_zh", "score", "label_en", "label_zh"]
+
+    def rows():
+        for pillar in pillars_with_methodology(assessment_round):
+            for sub in pillar.sub_pillars.all():
+                for level in sub.levels.all():
+                    yield [
+                        pillar.code, pillar.name_en, pillar.name_zh, str(pillar.weight), sub.code,
+                        sub.name_en, sub.name_zh, level.score, level.label_en, level.label_zh,
+                    ]  # fmt: skip
+        for band in GradeBand.objects.filter(round=assessment_round).order_by("-min_total_rate"):
+            yield [
+                "GRADE", band.grade, "", "", "", band.label_en, band.label_zh,
+                str(band.min_total_rate),
+                str(band.min_pillar_rate) if band.min_pillar_rate is not None else "", "",
+            ]  # fmt: skip
+
+    return Dataset("methodology", "Methodology: levels per sub-pillar, then grade bands", columns,
+                   rows())  # fmt: skip
+
+
+DATASETS = {
+    "party-results": _party_results,
+    "aggregates": _aggregates,
+    "evidence": _evidence_register,
+    "methodology": _methodology,
+}
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(dataset: Dataset) -> Iterator[str]:
+    """The dataset as CSV, line by line (for streaming), UTF-8 with a BOM for spreadsheets."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(dataset.columns)
+    for row in dataset.rows:
+        yield writer.writerow(row)
+
+
+def xlsx_bytes(dataset: Dataset) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(dataset.name[:31])
+    sheet.append(dataset.columns)
+    for row in dataset.rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def json_bytes(dataset: Dataset) -> bytes:
+    records = [dict(zip(dataset.columns, row, strict=True)) for row in dataset.rows]
+    return json.dumps(records, ensure_ascii=False, indent=1).encode()
+
+
+README = """# {name}: open data
+
+Published results of the Article 6 readiness assessment "{name}" (round `{slug}`).
+
+Files (CSV, UTF-8; the same tables as JSON):
+{files}
+
+Rates are fractions between 0 and 1 with six decimals. Levels are the awarded score of each
+sub-pillar (0 = none). Only approved, non-confidential evidence is included. SHA256SUMS lists
+the checksum of every file; datapackage.json describes the tables.
+"""
+
+
+def data_package(assessment_round) -> bytes:
+    """A zip: one CSV and one JSON per dataset, datapackage.json, README.md and SHA256SUMS."""
+    files: dict[str, bytes] = {}
+    resources = []
+    for name, build in DATASETS.items():
+        dataset = build(assessment_round)
+        rows = list(dataset.rows)
+        table = Dataset(dataset.name, dataset.title, dataset.columns, iter(rows))
+        files[f"{name}.csv"] = "".join(csv_lines(table)).encode()
+        files[f"{name}.json"] = json_bytes(
+            Dataset(name, dataset.title, dataset.columns, iter(rows))
+        )
+        resources.append(
+            {
+                "name": name,
+                "title": dataset.title,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "encoding": "utf-8-sig",
+                "hash": "sha256:" + hashlib.sha256(files[f"{name}.csv"]).hexdigest(),
+                "schema": {"fields": [{"name": column} for column in dataset.columns]},
+            }
+        )
+    descriptor = {
+        "profile": "tabular-data-package",
+        "name": f"article6-readiness-{assessment_round.slug}",
+        "title": assessment_round.name,
+        "created": assessment_round.published_at.isoformat() if assessment_round.published_at
+        else None,
+        "resources": resources,
+    }  # fmt: skip
+    files["datapackage.json"] = json.dumps(descriptor, ensure_ascii=False, indent=1).encode()
+    files["README.md"] = README.format(
+        name=assessment_round.name,
+        slug=assessment_round.slug,
+        files="\n".join(f"- {r['path']}: {r['title']}" for r in resources),
+    ).encode()
+    manifest = "".join(
+        f"{hashlib.sha256(content).hexdigest()}  {path}\n"
+        for path, content in sorted(files.items())
+    )
+    files["SHA256SUMS"] = manifest.encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files.items():
+            archive.writestr(path, content)
+    return buffer.getvalue()

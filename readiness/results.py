@@ -1,0 +1,278 @@
+"""Reads of computed results for the public pages: a fixed number of queries per page."""
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from readiness import policy
+from readiness.models import (
+    AggregateResult,
+    AssessmentRound,
+    GradeBand,
+    Grouping,
+    Party,
+    PartyResult,
+    Pillar,
+    Region,
+    RoundStatus,
+)
+
+WORLD_MAP = Path(__file__).resolve().parent / "data" / "world-map.json"
+PUBLIC = (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED)
+
+
+@cache
+def world_map() -> dict:
+    return json.loads(WORLD_MAP.read_text())
+
+
+def results_round(user, slug: str) -> tuple[AssessmentRound, bool]:
+    """A round whose results the user may see, and whether this is a staff preview (an
+    unpublished round). Anything else is 'not found'."""
+    assessment_round = AssessmentRound.objects.filter(slug=slug).first()
+    if assessment_round is None or not policy.can_view_round(user, assessment_round):
+        raise Http404
+    return assessment_round, assessment_round.status not in PUBLIC
+
+
+def latest_public_round() -> AssessmentRound | None:
+    return AssessmentRound.objects.filter(status__in=PUBLIC).order_by("-published_at").first()
+
+
+def rate(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(value)
+
+
+@dataclass
+class GradeShare:
+    band: GradeBand
+    count: int
+    share: Decimal
+
+
+@dataclass
+class PillarRate:
+    pillar: Pillar
+    rate: Decimal | None
+
+
+@dataclass
+class RegionRow:
+    region: str
+    label: str
+    party_count: int
+    rates: list[PillarRate]
+
+
+@dataclass
+class Overview:
+    world: AggregateResult | None
+    grades: list[GradeShare]
+    pillars_ranked: list[PillarRate]
+    regions: list[RegionRow]
+    map_countries: list[dict]
+    unmapped: list[PartyResult] = field(default_factory=list)
+
+
+def pillars_of(assessment_round) -> list[Pillar]:
+    return list(Pillar.objects.filter(round=assessment_round).order_by("order", "code"))
+
+
+def bands_of(assessment_round) -> list[GradeBand]:
+    return list(GradeBand.objects.filter(round=assessment_round).order_by("-min_total_rate"))
+
+
+def overview(assessment_round) -> Overview:
+    pillars = pillars_of(assessment_round)
+    bands = bands_of(assessment_round)
+    aggregates = {
+        a.key: a
+        for a in AggregateResult.objects.filter(round=assessment_round, key__startswith="world")
+        | AggregateResult.objects.filter(round=assessment_round, key__startswith="region:")
+    }
+    world = aggregates.get("world")
+    total = world.party_count if world else 0
+    grades = [
+        GradeShare(
+            band=band,
+            count=(world.grade_counts.get(band.grade, 0) if world else 0),
+            share=Decimal(world.grade_counts.get(band.grade, 0) * 100 / total)
+            if total
+            else Decimal(0),
+        )
+        for band in bands
+    ]
+    ranked = sorted(
+        (PillarRate(p, rate(world.pillar_asr.get(p.code)) if world else None) for p in pillars),
+        key=lambda item: item.rate or 0,
+        reverse=True,
+    )
+    regions = []
+    for value, label in Region.choices:
+        aggregate = aggregates.get(f"region:{value}")
+        if aggregate:
+            regions.append(
+                RegionRow(
+                    region=value,
+                    label=str(label),
+                    party_count=aggregate.party_count,
+                    rates=[PillarRate(p, rate(aggregate.pillar_asr.get(p.code))) for p in pillars],
+                )
+            )
+    results = list(
+        PartyResult.objects.filter(round=assessment_round)
+        .select_related("party")
+        .only(
+            "grade",
+            "total_rate",
+            "party__code",
+            "party__name_en",
+            "party__name_zh",
+            "party__iso_numeric",
+        )  # fmt: skip
+    )
+    shapes = world_map()["countries"]
+    mapped = [r for r in results if r.party.iso_numeric in shapes]
+    map_countries = [
+        {"result": r, "path": shapes[r.party.iso_numeric]}
+        for r in sorted(mapped, key=lambda r: r.party.iso_numeric)
+    ]
+    unmapped = sorted((r for r in results if r not in mapped), key=lambda r: r.party.name_en)
+    return Overview(world, grades, ranked, regions, map_countries, unmapped)
+
+
+SORTS = {
+    "name": lambda r: r.party.name_en,
+    "code": lambda r: r.party.code,
+    "grade": lambda r: (r.grade, -r.total_rate, r.party.name_en),
+    "total": lambda r: (-r.total_rate, r.party.name_en),
+    "region": lambda r: (r.party.region, r.party.name_en),
+}
+
+
+def party_table(
+    assessment_round, *, grade="", region="", grouping="", search="", sort="total"
+) -> list[PartyResult]:
+    """The round's Party results with their Parties and groupings: two queries."""
+    results = PartyResult.objects.filter(round=assessment_round).select_related("party")
+    if grade:
+        results = results.filter(grade=grade)
+    if region:
+        results = results.filter(party__region=region)
+    if grouping:
+        results = results.filter(party__groupings__code=grouping)
+    results = results.prefetch_related(
+        Prefetch("party__groupings", queryset=Grouping.objects.order_by("kind", "order"))
+    )
+    rows = list(results)
+    if search:
+        needle = search.strip().lower()
+        rows = [
+            r
+            for r in rows
+            if needle in r.party.name_en.lower()
+            or needle in r.party.name_zh
+            or needle == r.party.code.lower()
+        ]
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key.startswith("pillar:"):
+        code = key.split(":", 1)[1]
+        rows.sort(
+            key=lambda r: (-(rate(r.pillars.get(code, {}).get("rate")) or 0), r.party.name_en)
+        )
+    else:
+        rows.sort(key=SORTS.get(key, SORTS["total"]))
+    if descending:
+        rows.reverse()
+    return rows
+
+
+@dataclass
+class ProfileLine:
+    sub_pillar: object
+    level: int
+    max_score: int
+    level_label: str
+    evidence: object = None
+    documents: list = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    result: PartyResult | None
+    band: GradeBand | None
+    pillars: list[tuple[Pillar, Decimal | None, Decimal | None, Decimal | None]]
+    lines: list[tuple[Pillar, list[ProfileLine]]]
+    across_rounds: list[PartyResult]
+
+
+def profile(user, assessment_round, party: Party) -> Profile:
+    from readiness.selectors import pillars_with_methodology
+    from submissions.models import Document, Evidence
+
+    result = PartyResult.objects.filter(round=assessment_round, party=party).first()
+    aggregates = {
+        a.key: a
+        for a in AggregateResult.objects.filter(
+            round=assessment_round, key__in=["world", f"region:{party.region}"]
+        )
+    }
+    world, regional = aggregates.get("world"), aggregates.get(f"region:{party.region}")
+    methodology = pillars_with_methodology(assessment_round)
+    pillar_rows = [
+        (
+            pillar,
+            rate(result.pillars.get(pillar.code, {}).get("rate")) if result else None,
+            rate(regional.pillar_asr.get(pillar.code)) if regional else None,
+            rate(world.pillar_asr.get(pillar.code)) if world else None,
+        )
+        for pillar in methodology
+    ]
+    evidence_ids = [
+        line["evidence_id"]
+        for line in (result.sub_pillars.values() if result else [])
+        if "evidence_id" in line
+    ]
+    visible = {
+        e.pk: e
+        for e in Evidence.objects.filter(policy.evidence_visibility(user), pk__in=evidence_ids)
+    }
+    documents: dict[int, list] = {}
+    for document in Document.objects.filter(evidence_id__in=visible).order_by("pk"):
+        documents.setdefault(document.evidence_id, []).append(document)
+    lines = []
+    for pillar in methodology:
+        pillar_lines = []
+        for sub_pillar in pillar.sub_pillars.all():
+            stored = result.sub_pillars.get(sub_pillar.code, {}) if result else {}
+            levels = {level.score: level for level in sub_pillar.levels.all()}
+            level = stored.get("level", 0)
+            evidence = visible.get(stored.get("evidence_id"))
+            pillar_lines.append(
+                ProfileLine(
+                    sub_pillar=sub_pillar,
+                    level=level,
+                    max_score=max(levels, default=1),
+                    level_label=levels[level].label if level in levels else "",
+                    evidence=evidence,
+                    documents=documents.get(evidence.pk, []) if evidence else [],
+                )
+            )
+        lines.append((pillar, pillar_lines))
+    across = list(
+        PartyResult.objects.filter(party=party, round__in=policy.visible_rounds(user))
+        .select_related("round")
+        .order_by("round__slug")
+    )
+    band = (
+        GradeBand.objects.filter(round=assessment_round, grade=result.grade).first()
+        if result
+        else None
+    )
+    return Profile(result, band, pillar_rows, lines, across)
