@@ -161,8 +161,8 @@ class Target:
         return f"{self.party} at {self.sub_pillar} level {self.levels[0]}"
 
 
-def _count(name: str, low: int, high: int | None = None, **where: object) -> Target:
-    return Target(name, where.pop("kind", "level"), low, low if high is None else high, **where)
+def _grade(grade: str, count: int) -> Target:
+    return Target(f"Grade {grade}", "grade", count, count, grade=grade)
 
 
 def _asr(name: str, pillar: str, percent: int, tolerance: int, region: str = "") -> Target:
@@ -170,12 +170,24 @@ def _asr(name: str, pillar: str, percent: int, tolerance: int, region: str = "")
     return Target(name, "asr", centre - spread, centre + spread, pillar=pillar, region=region)
 
 
+def _level(name: str, sub_pillar: str, levels: tuple[int, ...], low: int, high: int = 0, *,
+           grade: str = "") -> Target:  # fmt: skip
+    return Target(
+        name, "level", low, high or low, sub_pillar=sub_pillar, levels=levels, grade=grade
+    )
+
+
+def _fact(sub_pillar: str, fact: str, value: str, low: int, high: int = 0) -> Target:
+    name = f"{sub_pillar} {fact} {value}"
+    return Target(name, "fact", low, high or low, sub_pillar=sub_pillar, fact=fact, value=value)
+
+
 TARGETS: tuple[Target, ...] = (
-    *(
-        _count(f"Grade {grade}", count, kind="grade", grade=grade)
-        for grade, count in (("A", 1), ("B", 6), ("C", 24), ("D", 164))
-    ),
-    _count("Ghana graded A", 1, kind="party", party=GHANA, grade="A"),
+    _grade("A", 1),
+    _grade("B", 6),
+    _grade("C", 24),
+    _grade("D", 164),
+    Target("Ghana graded A", "party", 1, 1, party=GHANA, grade="A"),
     _asr("World REG ASR", "REG", 33, 1),
     _asr("World FIN ASR", "FIN", 26, 1),
     _asr("World IMP ASR", "IMP", 18, 1),
@@ -188,30 +200,26 @@ TARGETS: tuple[Target, ...] = (
     _asr("Europe IMP ASR", "IMP", 9, 2, "europe"),
     _asr("Oceania INF ASR", "INF", 9, 2, "oceania"),
     _asr("Oceania IMP ASR", "IMP", 13, 2, "oceania"),
-    _count("REG-1 framework formal or draft (≥ 2)", 38, 40, sub_pillar="REG-1", levels=(2, 3)),
-    _count("REG-2 ≥ 1 among D Parties", 156, sub_pillar="REG-2", levels=(1, 2, 3), grade="D"),
-    _count("REG-3 ≥ 1 among D Parties", 80, 84, sub_pillar="REG-3", levels=(1, 2, 3), grade="D"),
-    _count("INF-1 operational MRV (= 2)", 32, sub_pillar="INF-1", levels=(2,)),
-    *(
-        _count(f"INF-1 standard basis {value}", count, kind="fact", sub_pillar="INF-1",
-               fact="standard_basis", value=value)
-        for value, count in (("existing", 19), ("own", 2), ("both", 11))
-    ),  # fmt: skip
-    _count("INF-2 registry deployed (= 2)", 21, 22, sub_pillar="INF-2", levels=(2,)),
-    _count("INF-2 self-developed", 18, 19, kind="fact", sub_pillar="INF-2", fact="provenance",
-           value="self_developed"),  # fmt: skip
-    _count("INF-2 third-party", 3, kind="fact", sub_pillar="INF-2", fact="provenance",
-           value="third_party"),  # fmt: skip
-    _count("FIN-1 engaged in finance (≥ 1)", 52, 53, sub_pillar="FIN-1", levels=(1, 2)),
-    _count("IMP-1 capacity building (≥ 1)", 167, 168, sub_pillar="IMP-1", levels=(1, 2)),
-    _count("IMP-1 top level (= 2)", 90, 97, sub_pillar="IMP-1", levels=(2,)),
-    _count("IMP-2 cooperation agreement (≥ 1)", 52, 53, sub_pillar="IMP-2", levels=(1, 2)),
-    _count("IMP-2 binding agreement (= 2)", 7, sub_pillar="IMP-2", levels=(2,)),
-    _count("IMP-3 letters of authorisation (= 1)", 21, sub_pillar="IMP-3", levels=(1,)),
-    _count("IMP-4 whitelists (= 1)", 22, sub_pillar="IMP-4", levels=(1,)),
-    _count("IMP-5 CDM transitions (= 1)", 6, sub_pillar="IMP-5", levels=(1,)),
-    _count("IMP-6 corresponding adjustment (= 2)", 1, sub_pillar="IMP-6", levels=(2,)),
-    _count("Thailand IMP-6 = 2", 1, kind="party", party=THAILAND, sub_pillar="IMP-6", levels=(2,)),
+    _level("REG-1 framework formal or draft (≥ 2)", "REG-1", (2, 3), 38, 40),
+    _level("REG-2 responsibilities, D Parties (≥ 1)", "REG-2", (1, 2, 3), 156, grade="D"),
+    _level("REG-3 arrangements, D Parties (≥ 1)", "REG-3", (1, 2, 3), 80, 84, grade="D"),
+    _level("INF-1 operational MRV (= 2)", "INF-1", (2,), 32),
+    _fact("INF-1", "standard_basis", "existing", 19),
+    _fact("INF-1", "standard_basis", "own", 2),
+    _fact("INF-1", "standard_basis", "both", 11),
+    _level("INF-2 registry deployed (= 2)", "INF-2", (2,), 21, 22),
+    _fact("INF-2", "provenance", "self_developed", 18, 19),
+    _fact("INF-2", "provenance", "third_party", 3),
+    _level("FIN-1 engaged in finance (≥ 1)", "FIN-1", (1, 2), 52, 53),
+    _level("IMP-1 capacity building (≥ 1)", "IMP-1", (1, 2), 167, 168),
+    _level("IMP-1 top level (= 2)", "IMP-1", (2,), 90, 97),
+    _level("IMP-2 cooperation agreement (≥ 1)", "IMP-2", (1, 2), 52, 53),
+    _level("IMP-2 binding agreement (= 2)", "IMP-2", (2,), 7),
+    _level("IMP-3 letters of authorisation (= 1)", "IMP-3", (1,), 21),
+    _level("IMP-4 whitelists (= 1)", "IMP-4", (1,), 22),
+    _level("IMP-5 CDM transitions (= 1)", "IMP-5", (1,), 6),
+    _level("IMP-6 corresponding adjustment (= 2)", "IMP-6", (2,), 1),
+    Target("Thailand IMP-6 = 2", "party", 1, 1, party=THAILAND, sub_pillar="IMP-6", levels=(2,)),
 )
 
 
@@ -238,9 +246,9 @@ def check_targets(
             actual = grade_counts.get(target.grade, 0)
         elif target.kind == "asr":
             members = [p for p in scores if not target.region or regions.get(p) == target.region]
-            rate = grading.aggregate(
-                METHODOLOGY, [scores[p] for p in members]
-            ).pillar_asr[target.pillar]
+            rate = grading.aggregate(METHODOLOGY, [scores[p] for p in members]).pillar_asr[
+                target.pillar
+            ]
             met = rate is not None and target.low <= rate <= target.high
             results.append((target.name, None if rate is None else _percent(rate), met))
             continue
@@ -324,6 +332,10 @@ class _Generator:
         }
         self.levels = {row.code: pinned.get(row.code, [0] * len(CODES)) for row in self.rows}
         self.d_parties = [row.code for row in self.rows if row.code not in pinned]
+        for grade, profiles in PROFILES.items():
+            for party in profiles:
+                if self.plan.outcome(self.numerators(pinned[party]))[2] != grade:
+                    raise RuntimeError(f"the profile of {party} does not grade {grade}")
         self.asr_targets = [t for t in TARGETS if t.kind == "asr"]
         self.level_targets = [t for t in TARGETS if t.kind == "level"]
         self.pillar_slot = {code: i for i, (code, *_) in enumerate(self.plan.pillars)}
@@ -338,6 +350,10 @@ class _Generator:
 
     def is_d(self, levels: list[int]) -> bool:
         return self.plan.outcome(self.numerators(levels))[2] == "D"
+
+    def at_least(self, sub_pillar: str, minimum: int) -> list[str]:
+        i = self.index[sub_pillar]
+        return [p for p in sorted(self.levels) if self.levels[p][i] >= minimum]
 
     def count(self, target: Target) -> int:
         i = self.index[target.sub_pillar]
@@ -402,86 +418,80 @@ class _Generator:
     # -- search
 
     def search(self, max_steps: int = 60_000) -> None:
-        """Local search on the D Parties' levels towards the centre of every ASR target."""
-        groups = {t.region for t in self.asr_targets}
+        """Hill-climb the D Parties' levels towards the centre of every ASR target.
+
+        A step either swaps one sub-pillar's levels between two D Parties (no count changes) or
+        changes one level of a `_CHANGEABLE` sub-pillar where the counts of TARGETS still hold;
+        it is kept if every Party stays D and the summed squared deviations (in tolerances)
+        decrease. It stops once every ASR is within half its tolerance of the centre.
+        """
+        pillar_count = len(self.plan.pillars)
+        groups = sorted({t.region for t in self.asr_targets})
         members = {g: [p for p in self.levels if not g or self.regions[p] == g] for g in groups}
-        numerators = {p: self.numerators(lv) for p, lv in self.levels.items()}
+        party_numerators = {p: self.numerators(levels) for p, levels in self.levels.items()}
         sums = {
-            g: [sum(numerators[p][k] for p in ps) for k in range(len(self.plan.pillars))]
-            for g, ps in members.items()
+            g: [sum(party_numerators[p][k] for p in parties) for k in range(pillar_count)]
+            for g, parties in members.items()
         }
-        terms = [
-            (
-                t.region,
-                self.pillar_slot[t.pillar],
-                float((t.low + t.high) / 2),
-                float((t.high - t.low) / 2),
-                self.plan.pillars[self.pillar_slot[t.pillar]][3] * len(members[t.region]),
-            )
-            for t in self.asr_targets
-        ]
+        terms = []  # (group, pillar slot, centre, tolerance, denominator of the group's ASR)
+        for t in self.asr_targets:
+            slot = self.pillar_slot[t.pillar]
+            denominator = self.plan.pillars[slot][3] * len(members[t.region])
+            centre, tolerance = float((t.low + t.high) / 2), float((t.high - t.low) / 2)
+            terms.append((t.region, slot, centre, tolerance, denominator))
+        counted_by_sub: dict[str, list[Target]] = {}
+        for t in self.level_targets:
+            counted_by_sub.setdefault(t.sub_pillar, []).append(t)
 
         def objective() -> tuple[float, float]:
-            worst, total = 0.0, 0.0
-            for region, slot, centre, tolerance, denominator in terms:
-                deviation = abs(sums[region][slot] / denominator - centre) / tolerance
-                worst, total = max(worst, deviation), total + deviation * deviation
-            return total, worst
+            """(sum of squared deviations, largest deviation), in tolerances."""
+            deviations = [
+                abs(sums[group][slot] / denominator - centre) / tolerance
+                for group, slot, centre, tolerance, denominator in terms
+            ]
+            return sum(d * d for d in deviations), max(deviations)
 
         def apply(party: str, levels: list[int]) -> None:
             new = self.numerators(levels)
-            for g in ("", self.regions[party]):
-                if g in sums:
-                    for k, (before, after) in enumerate(zip(numerators[party], new, strict=True)):
-                        sums[g][k] += after - before
-            numerators[party] = new
+            for group in ("", self.regions[party]):
+                if group in sums:
+                    for k in range(pillar_count):
+                        sums[group][k] += new[k] - party_numerators[party][k]
+            party_numerators[party] = new
             self.levels[party] = levels
 
-        by_sub = {}
-        for t in self.level_targets:
-            by_sub.setdefault(t.sub_pillar, []).append(t)
         current, worst = objective()
-        d_parties = self.d_parties
+        d_parties, rng = self.d_parties, self.rng
         for _ in range(max_steps):
             if worst <= 0.5:
                 return
-            party = d_parties[self.rng.randrange(len(d_parties))]
-            if self.rng.random() < 0.5:
-                # Swap one sub-pillar's levels with another D Party: every count is unchanged.
-                i = self.rng.randrange(len(CODES))
-                other = d_parties[self.rng.randrange(len(d_parties))]
-                if self.levels[party][i] == self.levels[other][i]:
-                    continue
-                new_levels = {party: list(self.levels[party]), other: list(self.levels[other])}
-                new_levels[party][i], new_levels[other][i] = (
-                    self.levels[other][i],
-                    self.levels[party][i],
-                )
+            party = d_parties[rng.randrange(len(d_parties))]
+            proposal = {party: list(self.levels[party])}
+            if rng.random() < 0.5:
+                i = rng.randrange(len(CODES))
+                other = d_parties[rng.randrange(len(d_parties))]
+                proposal[other] = list(self.levels[other])
+                proposal[party][i], proposal[other][i] = proposal[other][i], proposal[party][i]
+                counted = []
             else:
-                code = _CHANGEABLE[self.rng.randrange(len(_CHANGEABLE))]
-                i = self.index[code]
-                level = self.rng.randrange(MAX_LEVEL[code] + 1)
-                if level == self.levels[party][i]:
-                    continue
-                new_levels = {party: list(self.levels[party])}
-                new_levels[party][i] = level
-            if not all(self.is_d(levels) for levels in new_levels.values()):
+                code = _CHANGEABLE[rng.randrange(len(_CHANGEABLE))]
+                proposal[party][self.index[code]] = rng.randrange(MAX_LEVEL[code] + 1)
+                counted = counted_by_sub.get(code, [])
+            if any(self.levels[p] == levels for p, levels in proposal.items()):
                 continue
-            old_levels = {p: self.levels[p] for p in new_levels}
-            for p, levels in new_levels.items():
+            if not all(self.is_d(levels) for levels in proposal.values()):
+                continue
+            previous = {p: self.levels[p] for p in proposal}
+            for p, levels in proposal.items():
                 apply(p, levels)
-            if len(new_levels) == 1 and not all(
-                t.low <= self.count(t) <= t.high for t in by_sub.get(code, ())
-            ):
-                candidate = None
-            else:
+            if all(t.low <= self.count(t) <= t.high for t in counted):
                 candidate = objective()
-            if candidate is not None and candidate[0] < current:
-                current, worst = candidate
-            else:
-                for p, levels in old_levels.items():
-                    apply(p, levels)
-        raise RuntimeError(f"the search did not reach the ASR targets (worst {worst:.2f})")
+                if candidate[0] < current:
+                    current, worst = candidate
+                    continue
+            for p, levels in previous.items():
+                apply(p, levels)
+        raise RuntimeError(f"the search did not reach the ASR targets (worst {worst:.2f} tol.)")
 
     # -- facts
 
@@ -542,20 +552,25 @@ class _Generator:
             for acquirer in chosen:
                 named[acquirer].append(party)
         for acquirer, hosts in named.items():
+            if not hosts:  # named by no host: an agreement with another acquiring Party
+                hosts = [next(p for p in acquirers if p != acquirer)]
             facts[acquirer]["IMP-2"] = {"counterparts": sorted(hosts)}
-
-    def at_least(self, sub_pillar: str, minimum: int) -> list[str]:
-        i = self.index[sub_pillar]
-        return [p for p in sorted(self.levels) if self.levels[p][i] >= minimum]
 
 
 @cache
-def _generated() -> tuple[dict[str, tuple[int, ...]], dict[str, dict[str, dict]]]:
+def _generated() -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict]]]:
     generator = _Generator()
     generator.construct()
     generator.search()
     facts = generator.facts()
-    return {p: tuple(levels) for p, levels in generator.levels.items()}, facts
+    levels = {
+        p: dict(zip(CODES, party_levels, strict=True))
+        for p, party_levels in generator.levels.items()
+    }
+    missed = [name for name, _, met in check_targets(levels, facts, generator.regions) if not met]
+    if missed:
+        raise RuntimeError(f"the demo data misses {', '.join(missed)}")
+    return levels, facts
 
 
 def demo_parties() -> dict[str, DemoParty]:
@@ -565,7 +580,7 @@ def demo_parties() -> dict[str, DemoParty]:
     return {
         party: DemoParty(
             code=party,
-            levels=dict(zip(CODES, party_levels, strict=True)),
+            levels=dict(party_levels),
             facts=copy.deepcopy(facts[party]),
             real=party in REAL_PARTIES,
         )

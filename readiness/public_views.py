@@ -58,7 +58,8 @@ class PartyTableForm(forms.Form):
         self.fields["sort"].choices = [
             ("total", _("Total rate, highest first")),
             ("-total", _("Total rate, lowest first")),
-            ("name", _("Name")),
+            ("name", _("Name (A–Z)")),
+            ("-name", _("Name (Z–A)")),
             ("grade", _("Grade")),
             ("region", _("Region")),
         ] + [(f"pillar:{p.code}", _("%(pillar)s rate") % {"pillar": p.name}) for p in pillars]

@@ -22,7 +22,7 @@ M = math.sqrt(3) / 2
 
 
 def equal_earth(lon: float, lat: float) -> tuple[float, float]:
-    lam, phi = math.radians(lon), math.radians(lat)
+    lam, phi = math.radians(max(-180.0, min(180.0, lon))), math.radians(lat)
     theta = math.asin(M * math.sin(phi))
     t2 = theta * theta
     t6 = t2 * t2 * t2
@@ -58,7 +58,24 @@ def ring_points(ring: list[int], arcs) -> list[tuple[float, float]]:
     return points
 
 
+def unwrap(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Keeps a ring that crosses the antimeridian (Fiji) in one piece: longitudes after a jump
+    of more than 180 degrees are shifted by 360; what lies past the edge is clipped."""
+    if not points:
+        return points
+    unwrapped = [points[0]]
+    for lon, lat in points[1:]:
+        previous = unwrapped[-1][0]
+        while lon - previous > 180:
+            lon -= 360
+        while previous - lon > 180:
+            lon += 360
+        unwrapped.append((lon, lat))
+    return unwrapped
+
+
 def ring_path(points) -> str:
+    points = unwrap(points)
     projected = []
     for lon, lat in points:
         x, y = equal_earth(lon, lat)
