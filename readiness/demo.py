@@ -1,23 +1,16 @@
-"""The demo set-up used by `make run`: Parties, the 2025 round with methodology v1, and one
-account per role. Idempotent: running it again changes nothing."""
+"""The demo set-up used by `make run`: Parties, one account per role, the published 2025 round
+reproducing the report's figures and an open 2026 round with evidence in every workflow state
+(see readiness.demo_rounds). Idempotent: running it again changes nothing."""
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from readiness import methodology_v1
-from readiness.models import AssessmentRound, AssignmentRole, Party, RoundStatus
+from readiness.demo_rounds import load_2025, load_2026
+from readiness.models import AssignmentRole, Party
 from readiness.party_register import grouping_rows, read_party_file
-from readiness.services import (
-    methodology_load,
-    parties_load,
-    party_assignment_add,
-    round_create,
-    round_transition,
-    system_user,
-    user_create,
-)
+from readiness.services import parties_load, party_assignment_add, system_user, user_create
 
 DEMO_PASSWORD = "article6-demo"
 
@@ -41,8 +34,6 @@ DEMO_ACCOUNTS = (
     DemoAccount("focal.ghana", "focal point of Ghana", focal_point_for=("GHA",)),
     DemoAccount("focal.thailand", "focal point of Thailand", focal_point_for=("THA",)),
 )  # fmt: skip
-
-ROUND_2025 = {"name": "Global Article 6 readiness assessment 2025", "slug": "2025"}
 
 
 def _ensure_accounts(actor) -> None:
@@ -69,23 +60,11 @@ def _ensure_accounts(actor) -> None:
             )
 
 
-def _ensure_round_2025(actor) -> AssessmentRound:
-    existing = AssessmentRound.objects.filter(slug=ROUND_2025["slug"]).first()
-    if existing:
-        return existing
-    assessment_round = round_create(actor=actor, parties=list(Party.objects.all()), **ROUND_2025)
-    methodology_load(
-        actor=actor,
-        assessment_round=assessment_round,
-        definition={"pillars": methodology_v1.PILLARS, "bands": methodology_v1.BANDS},
-    )
-    return round_transition(actor=actor, assessment_round=assessment_round, target=RoundStatus.OPEN)
-
-
 @transaction.atomic
 def setup_demo() -> list[DemoAccount]:
     actor = system_user()
     parties_load(actor=actor, parties=read_party_file(), groupings=grouping_rows())
-    _ensure_round_2025(actor)
     _ensure_accounts(actor)
+    load_2025(actor, reviewer=get_user_model().objects.get(username="reviewer"))
+    load_2026(actor)
     return list(DEMO_ACCOUNTS)

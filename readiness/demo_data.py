@@ -170,8 +170,9 @@ def _asr(name: str, pillar: str, percent: int, tolerance: int, region: str = "")
     return Target(name, "asr", centre - spread, centre + spread, pillar=pillar, region=region)
 
 
-def _level(name: str, sub_pillar: str, levels: tuple[int, ...], low: int, high: int = 0, *,
-           grade: str = "") -> Target:  # fmt: skip
+def _level(
+    name: str, sub_pillar: str, levels: tuple[int, ...], low: int, high: int = 0, grade: str = ""
+) -> Target:
     return Target(
         name, "level", low, high or low, sub_pillar=sub_pillar, levels=levels, grade=grade
     )

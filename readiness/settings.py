@@ -171,6 +171,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Without a worker, tasks run in-process: their success lines would fill the console.
+    "loggers": {
+        "celery.app.trace": {"level": "INFO" if os.environ.get("REDIS_URL") else "WARNING"}
+    },
 }
 
 # Shown on every page while the data are synthetic demo data.

@@ -26,7 +26,7 @@ def test_setup_demo_loads_the_2025_round_and_is_idempotent(capsys):
     call_command("setup_demo")
     assert snapshot() == first
     assessment_round = AssessmentRound.objects.get(slug="2025")
-    assert assessment_round.status == RoundStatus.OPEN
+    assert assessment_round.status == RoundStatus.PUBLISHED
     assert assessment_round.parties.count() == 195
     assert assessment_round.pillars.count() == 4
     assert SubPillar.objects.filter(pillar__round=assessment_round).count() == 13
