@@ -28,12 +28,17 @@ class FactSplit:
 
 
 @dataclass
+class Step:
+    level: object
+    at_least: int  # Parties at this level or above
+
+
+@dataclass
 class SubPillarFinding:
     sub_pillar: object
-    first_step: object  # the lowest level above "none"
+    steps: list[Step]  # every level above "none", lowest first
+    first_step: object
     at_least_first: int
-    top_step: object
-    at_top: int
     lowest_grade_count: int
     lowest_grade_at_least_first: int
     facts: list[FactSplit] = field(default_factory=list)
@@ -91,13 +96,16 @@ def findings(assessment_round) -> Findings | None:
             counts = {
                 int(k): v for k, v in statistics.get(sub_pillar.code, {}).get("levels", {}).items()
             }
-            first, top = levels[1], levels[-1]
+            first = levels[1]
+            steps = [
+                Step(level, sum(n for score, n in counts.items() if score >= level.score))
+                for level in levels[1:]
+            ]
             finding = SubPillarFinding(
                 sub_pillar=sub_pillar,
+                steps=steps,
                 first_step=first,
-                at_least_first=sum(n for score, n in counts.items() if score >= first.score),
-                top_step=top,
-                at_top=counts.get(top.score, 0),
+                at_least_first=steps[0].at_least,
                 lowest_grade_count=len(lowest_levels),
                 lowest_grade_at_least_first=sum(
                     1 for line in lowest_levels
