@@ -6,7 +6,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 # pytest-xdist workers; one per core by default
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format migrate demo bench bench-pipeline requirements messages clean
+.PHONY: run test e2e-assets lint format migrate demo bench bench-pipeline requirements messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,17 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint
+test: lint e2e-assets
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# axe-core for the browser tests' accessibility checks, from the npm registry. Without npm
+# (or Chromium) the browser tests skip with the reason; CI installs both.
+AXE_VERSION := 4.14.1
+e2e-assets:
+	@if [ ! -f .cache/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then \
+		mkdir -p .cache && cd .cache && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar xzf axe-core-$(AXE_VERSION).tgz && rm -rf axe-core && mv package axe-core; \
+	fi
 
 # Benchmarks (figures recorded in docs/performance.md); never timed assertions in tests.
 bench: $(VENV)/.base-installed

@@ -165,3 +165,22 @@ def test_data_package_has_a_manifest_that_matches_its_files(client, published):
     assert {r["name"] for r in descriptor["resources"]} == {
         "party-results", "aggregates", "evidence", "methodology",
     }  # fmt: skip
+
+
+def test_the_overview_stays_light_on_a_slow_link(client, published):
+    """First load, every asset included, at most 400 KB compressed: the page (with its map) and
+    its stylesheet; there are no scripts, fonts or images to fetch."""
+    import gzip
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    response = client.get(reverse("results-overview", args=["2025"]), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    page = gzip.decompress(response.content).decode()
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert assets == ["/static/favicon.svg", "/static/css/site.css"] and "<script" not in page
+    stylesheet = Path(settings.BASE_DIR, "static", "css", "site.css").read_bytes()
+    total = len(response.content) + len(gzip.compress(stylesheet))
+    assert total < 400 * 1024, total
