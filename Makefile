@@ -66,8 +66,9 @@ requirements:
 
 # Recompile the translations after editing locale/*/LC_MESSAGES/django.po.
 messages: $(VENV)/.dev-installed
-	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --no-obsolete
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete \
+		--ignore '.venv/*' --ignore '.cache/*' --ignore 'tests/*' --ignore 'scripts/*' --ignore 'bench/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore '.cache/*'
 
 clean:
 	rm -rf $(VENV) staticfiles

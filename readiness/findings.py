@@ -25,6 +25,7 @@ class FactSplit:
     value_label: str
     count: int
     share: Decimal  # of the Parties reporting the fact
+    filter: str  # for the Party table: "SUB-CODE.key:value"
 
 
 @dataclass
@@ -120,7 +121,8 @@ def findings(assessment_round) -> Findings | None:
                 for value, count in stats["values"].items():
                     finding.facts.append(
                         FactSplit(fact.label, fact.choice_label(value), count,
-                                  share(count, stats["reporting"]))
+                                  share(count, stats["reporting"]),
+                                  f"{sub_pillar.code}.{fact.key}:{value}")
                     )  # fmt: skip
             sub_findings.append(finding)
     return Findings(

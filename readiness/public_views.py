@@ -84,7 +84,22 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
         code, _sep, minimum = level_filter.partition(":")
         if minimum.isdigit():
             rows = [r for r in rows if r.sub_pillars.get(code, {}).get("level", 0) >= int(minimum)]
-    context.update(form=form, rows=rows, pillars=pillars, level_filter=level_filter, bands=bands)
+    fact_filter = request.GET.get("fact", "")
+    if fact_filter:
+        reporting = results.parties_reporting_fact(assessment_round, fact_filter)
+        rows = [r for r in rows if r.party_id in reporting]
+    query = request.GET.copy()
+    query.pop("sort", None)
+    context.update(
+        form=form,
+        rows=rows,
+        pillars=pillars,
+        level_filter=level_filter,
+        fact_filter=fact_filter,
+        bands=bands,
+        query_without_sort=query.urlencode(),
+        current_sort=filters.get("sort") or "total",
+    )
     return render(request, "results/parties.html", context)
 
 

@@ -13,6 +13,7 @@ from readiness import policy
 from readiness.models import (
     AggregateResult,
     AssessmentRound,
+    FactField,
     GradeBand,
     Grouping,
     Party,
@@ -276,3 +277,27 @@ def profile(user, assessment_round, party: Party) -> Profile:
         else None
     )
     return Profile(result, band, pillar_rows, lines, across)
+
+
+def parties_reporting_fact(assessment_round, spec: str) -> set[int]:
+    """Parties whose approved evidence reports a fact value, for "SUB-CODE.key:value" (the
+    value counted only at or above the fact's level, as in the statistics)."""
+    from submissions.models import Evidence, EvidenceStatus
+
+    target, _sep, value = spec.partition(":")
+    code, _dot, key = target.partition(".")
+    fact = (
+        FactField.objects.filter(sub_pillar__pillar__round=assessment_round, sub_pillar__code=code,
+                                 key=key).first()
+    )  # fmt: skip
+    if fact is None or not value:
+        return set()
+    return set(
+        Evidence.objects.filter(
+            round=assessment_round,
+            status=EvidenceStatus.APPROVED,
+            sub_pillar__code=code,
+            awarded_level__gte=fact.min_level,
+            **{f"facts__{key}": value},
+        ).values_list("party_id", flat=True)
+    )

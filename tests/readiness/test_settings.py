@@ -73,11 +73,15 @@ def test_production_settings_refuse_a_missing_or_weak_secret_key(secret):
 def test_production_settings_start_with_a_real_secret_key():
     result = settings_in_subprocess(
         "readiness.settings_production",
-        "s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0",
+        "s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, "
+        "s.STORAGES['staticfiles']['BACKEND'].rsplit('.', 1)[1]",
         SECRET_KEY="k" * 64,
         ALLOWED_HOSTS="tracker.example.org",
     )
-    assert result.stdout.split() == ["False", "True", "True"], result.stderr
+    # fingerprinted, compressed static files, served with a long cache lifetime by WhiteNoise
+    assert result.stdout.split() == [
+        "False", "True", "True", "CompressedManifestStaticFilesStorage",
+    ], result.stderr  # fmt: skip
 
 
 def test_the_scoring_engine_imports_without_django():

@@ -31,7 +31,8 @@ def published(party, other_party, focal_point, settings, tmp_path):
     )  # fmt: skip
     public = make_evidence(assessment_round=assessment_round, party=party, author=focal_point,
                            status="approved", code="REG-1", claimed_level=3,
-                           narrative="Article 6 decree adopted in 2024.")  # fmt: skip
+                           narrative="Article 6 decree adopted in 2024.",
+                           facts={"instrument_type": "law"})  # fmt: skip
     make_document(public, focal_point, name="decree.txt")
     make_evidence(assessment_round=assessment_round, party=party, author=focal_point,
                   status="approved", code="INF-1", is_confidential=True,
@@ -93,6 +94,8 @@ def test_latest_results_redirect(client, published):
         ("?level=REG-1:3", ["GHA"]),
         ("?sort=pillar:REG", ["GHA", "THA", "TUV"]),
         ("?sort=-name", ["TUV", "THA", "GHA"]),
+        ("?fact=REG-1.instrument_type:law", ["GHA"]),
+        ("?fact=REG-1.instrument_type:policy", []),
     ],
 )
 def test_party_table_filters_and_sorts(client, published, query, expected):
