@@ -376,6 +376,9 @@ def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
         if state.results_version >= version and not never_computed and not force:
             return RecomputeOutcome(round_id, version, False, _ms(started))
         assessment_round = AssessmentRound.objects.get(pk=round_id)
+        if assessment_round.is_frozen:  # published results never change (DESIGN §4)
+            logger.warning("round %s is published: its results are not recomputed", round_id)
+            return RecomputeOutcome(round_id, version, False, _ms(started))
         inputs = read_inputs(assessment_round)
         _write(assessment_round, inputs, version, state.results_version)
         RoundComputation.objects.filter(round_id=round_id).update(

@@ -1,6 +1,8 @@
 import hashlib
+from contextlib import contextmanager
 
 import factory
+from django.db import connection
 from django.utils import timezone
 
 from readiness import methodology_v1
@@ -92,6 +94,23 @@ def sub_pillar_of(assessment_round: AssessmentRound, code: str):
     return SubPillar.objects.get(pillar__round=assessment_round, code=code)
 
 
+@contextmanager
+def seeding_frozen_rounds():
+    """Test set-up only: on PostgreSQL the database refuses rows for a published round (see
+    tests/readiness/test_freeze.py); fixtures that seed such rows switch the triggers off for
+    the duration, as a replica would."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
 def make_evidence(
     *, assessment_round, party, code="REG-1", author, status="draft", claimed_level=2, **extra
 ):
@@ -103,18 +122,19 @@ def make_evidence(
         "source_urls": ["https://example.org/regulation"],
         **extra,
     }
-    return Evidence.objects.create(
-        round=assessment_round,
-        party=party,
-        sub_pillar=sub_pillar_of(assessment_round, code),
-        claimed_level=claimed_level,
-        status=status,
-        created_by=author,
-        submitted_by=author if status != "draft" else None,
-        submitted_at=None if status == "draft" else timezone.now(),
-        awarded_level=claimed_level if status == "approved" else None,
-        **fields,
-    )
+    with seeding_frozen_rounds():
+        return Evidence.objects.create(
+            round=assessment_round,
+            party=party,
+            sub_pillar=sub_pillar_of(assessment_round, code),
+            claimed_level=claimed_level,
+            status=status,
+            created_by=author,
+            submitted_by=author if status != "draft" else None,
+            submitted_at=None if status == "draft" else timezone.now(),
+            awarded_level=claimed_level if status == "approved" else None,
+            **fields,
+        )
 
 
 def make_document(evidence, author, name="evidence.txt", content: bytes | None = None):
@@ -132,5 +152,6 @@ def make_document(evidence, author, name="evidence.txt", content: bytes | None =
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=author,
     )
-    document.file.save("upload", ContentFile(content), save=True)
+    with seeding_frozen_rounds():
+        document.file.save("upload", ContentFile(content), save=True)
     return document

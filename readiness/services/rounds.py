@@ -17,7 +17,7 @@ from readiness.models import (
     RoundStatus,
     User,
 )
-from readiness.recompute import mark_round_changed
+from readiness.recompute import mark_round_changed, recompute
 from readiness.selectors import methodology_spec_for_round
 
 
@@ -105,10 +105,12 @@ def round_transition(
         )
     if current == RoundStatus.DRAFT:
         _check_ready_to_open(locked)
-    locked.status = target
     if target == RoundStatus.PUBLISHED:
+        # The published figures are the ones computed from the final evidence, now.
+        recompute(locked.pk)
         locked.published_at = timezone.now()
         locked.published_by = actor
+    locked.status = target
     note = f"status {current} → {target}" + (f": {reason}" if reason else "")
     tracked_save(locked, actor=actor, reason=note)
     assessment_round.refresh_from_db()
