@@ -86,3 +86,51 @@ def party_list(
 
 def groupings() -> list[Grouping]:
     return list(Grouping.objects.order_by("kind", "order"))
+
+
+def methodology_definition(assessment_round: AssessmentRound) -> dict:
+    """The round's methodology as plain data, in the shape of readiness.methodology_v1 (what
+    methodology_load takes): to copy it into a new round."""
+    pillars = []
+    for pillar in pillars_with_methodology(assessment_round):
+        pillars.append(
+            {
+                "code": pillar.code,
+                "name_en": pillar.name_en,
+                "name_zh": pillar.name_zh,
+                "weight": str(pillar.weight),
+                "sub_pillars": [
+                    {
+                        "code": sub.code,
+                        "name_en": sub.name_en,
+                        "name_zh": sub.name_zh,
+                        "guidance_en": sub.guidance_en,
+                        "guidance_zh": sub.guidance_zh,
+                        "levels": [
+                            {"score": level.score, "label_en": level.label_en,
+                             "label_zh": level.label_zh}
+                            for level in sub.levels.all()
+                        ],
+                        "facts": [
+                            {"key": fact.key, "label_en": fact.label_en,
+                             "label_zh": fact.label_zh, "kind": fact.kind,
+                             "min_level": fact.min_level, "choices": fact.choices,
+                             "required": fact.required}
+                            for fact in sub.facts.all()
+                        ],
+                    }
+                    for sub in pillar.sub_pillars.all()
+                ],
+            }
+        )  # fmt: skip
+    bands = [
+        {
+            "grade": band.grade,
+            "label_en": band.label_en,
+            "label_zh": band.label_zh,
+            "min_total_rate": str(band.min_total_rate),
+            "min_pillar_rate": None if band.min_pillar_rate is None else str(band.min_pillar_rate),
+        }
+        for band in grade_bands(assessment_round)
+    ]
+    return {"pillars": pillars, "bands": bands}

@@ -210,4 +210,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rounds": {"task": "readiness.sweep_stale_rounds", "schedule": 60.0},
+    "close-rounds-past-deadline": {
+        "task": "readiness.close_rounds_past_deadline",
+        "schedule": 300.0,
+    },
 }

@@ -69,3 +69,57 @@ def sweep_stale_rounds() -> list[int]:
     for round_id in stale:
         schedule_recompute(round_id)
     return stale
+
+
+@shared_task(name="readiness.notify_round_opened")
+def notify_round_opened(round_id: int) -> int:
+    """E-mails the focal points and analysts of the round's Parties that it is open."""
+    from django.conf import settings
+    from django.core.mail import send_mass_mail
+    from django.urls import reverse
+
+    from readiness.models import AssessmentRound, PartyAssignment
+
+    assessment_round = AssessmentRound.objects.get(pk=round_id)
+    members = assessment_round.memberships.values_list("party_id", flat=True)
+    recipients = sorted(
+        set(
+            PartyAssignment.objects.filter(party_id__in=members, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+    deadline = (
+        f" Submissions close on {assessment_round.submission_deadline:%Y-%m-%d %H:%M} UTC."
+        if assessment_round.submission_deadline
+        else ""
+    )
+    body = (
+        f"{assessment_round.name} is open for evidence.{deadline}\n\n"
+        f"Your workspace: {settings.SITE_URL}{reverse('workspace')}\n"
+    )
+    subject = f"[Article 6 tracker] {assessment_round.name} is open"
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+    return send_mass_mail(messages) if messages else 0
+
+
+@shared_task(name="readiness.close_rounds_past_deadline")
+def close_rounds_past_deadline() -> list[str]:
+    """Moves every open round whose submission deadline has passed to review."""
+    from django.utils import timezone
+
+    from readiness.models import AssessmentRound, RoundStatus
+    from readiness.services import round_transition, system_user
+
+    closed = []
+    for assessment_round in AssessmentRound.objects.filter(
+        status=RoundStatus.OPEN, submission_deadline__lte=timezone.now()
+    ):
+        round_transition(
+            actor=system_user(),
+            assessment_round=assessment_round,
+            target=RoundStatus.REVIEW,
+            reason="the submission deadline passed",
+        )
+        closed.append(assessment_round.slug)
+    return closed

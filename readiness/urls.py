@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from readiness import public_views, views
+from readiness import public_views, round_views, views
 
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -45,8 +45,16 @@ urlpatterns = [
     path("results/", public_views.latest, name="results-latest"),
     path("results/<slug:slug>/", include(results_urls)),
     path("rounds/", views.round_list, name="round-list"),
+    path("rounds/new/", round_views.round_create, name="round-create"),
+    path("rounds/compare/", round_views.round_compare, name="round-compare"),
     path("rounds/<slug:slug>/", views.round_detail, name="round-detail"),
     path("rounds/<slug:slug>/transition/", views.round_transition, name="round-transition"),
+    path("rounds/<slug:slug>/members/", round_views.round_membership, name="round-membership"),
+    path(
+        "rounds/<slug:slug>/carry-forward/",
+        round_views.round_carry_forward,
+        name="round-carry-forward",
+    ),
     path("rounds/<slug:slug>/parties/<str:code>/", views.party_result, name="party-result"),
     path("parties/", views.party_list, name="party-list"),
     path("parties/<str:code>/", views.party_detail, name="party-detail"),

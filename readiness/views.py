@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from readiness import policy, selectors, services
+from readiness.checklist import publication_checklist
 from readiness.exceptions import DomainError
 from readiness.explain import explain
 from readiness.forms import PartyFilterForm, RoundTransitionForm
@@ -51,6 +52,11 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "transitions": [
             (target, RoundStatus(target).label) for target in assessment_round.allowed_targets()
         ],
+        "checklist": (
+            publication_checklist(assessment_round)
+            if assessment_round.status == RoundStatus.REVIEW and policy.is_staff_role(request.user)
+            else None
+        ),
     }
     return render(request, "readiness/round_detail.html", context)
 

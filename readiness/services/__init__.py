@@ -7,7 +7,13 @@ from readiness.services.methodology import (
     methodology_load,
 )
 from readiness.services.parties import LoadSummary, parties_load
-from readiness.services.rounds import round_create, round_membership_set, round_transition
+from readiness.services.rounds import (
+    round_carry_forward,
+    round_copy,
+    round_create,
+    round_membership_set,
+    round_transition,
+)
 from readiness.services.users import (
     party_assignment_add,
     party_assignment_remove,
@@ -24,6 +30,8 @@ __all__ = [
     "parties_load",
     "party_assignment_add",
     "party_assignment_remove",
+    "round_carry_forward",
+    "round_copy",
     "round_create",
     "round_membership_set",
     "round_transition",

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness import policy
+from readiness.background import enqueue_after_commit
 from readiness.exceptions import InvalidTransition, RoundLocked
 from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
 from readiness.models import (
@@ -15,6 +16,7 @@ from readiness.models import (
     Party,
     RoundParty,
     RoundStatus,
+    SubPillar,
     User,
 )
 from readiness.recompute import mark_round_changed, recompute
@@ -113,6 +115,10 @@ def round_transition(
     locked.status = target
     note = f"status {current} → {target}" + (f": {reason}" if reason else "")
     tracked_save(locked, actor=actor, reason=note)
+    if target == RoundStatus.OPEN and current == RoundStatus.DRAFT:
+        from readiness.tasks import notify_round_opened
+
+        enqueue_after_commit(notify_round_opened, locked.pk)
     assessment_round.refresh_from_db()
     return locked
 
@@ -145,3 +151,81 @@ def round_membership_set(
             actor=actor,
         )
     return len(added), removed
+
+
+@transaction.atomic
+def round_copy(
+    *,
+    actor: User,
+    previous: AssessmentRound,
+    name: str,
+    slug: str,
+    exclude: list[Party] | None = None,
+    data_cutoff: date | None = None,
+    submission_deadline: datetime | None = None,
+) -> AssessmentRound:
+    """Starts a new round in draft as a copy of `previous`: its methodology, grade bands and
+    Parties (less `exclude`, e.g. a Party that withdrew). The previous round is untouched."""
+    from readiness.selectors import methodology_definition
+    from readiness.services.methodology import methodology_load
+
+    excluded = {party.pk for party in exclude or []}
+    parties = [party for party in previous.parties.order_by("code") if party.pk not in excluded]
+    assessment_round = round_create(
+        actor=actor,
+        name=name,
+        slug=slug,
+        data_cutoff=data_cutoff,
+        submission_deadline=submission_deadline,
+        parties=parties,
+        previous_round=previous,
+    )
+    methodology_load(
+        actor=actor,
+        assessment_round=assessment_round,
+        definition=methodology_definition(previous),
+    )
+    return assessment_round
+
+
+@transaction.atomic
+def round_carry_forward(*, actor: User, assessment_round: AssessmentRound) -> int:
+    """Copies the previous round's approved evidence into this open round as drafts marked
+    "carried over", for the focal points to confirm or update; sub-pillars that already have
+    evidence here are left alone. Returns how many drafts were made."""
+    from readiness.history import tracked_bulk_create
+    from submissions.models import Evidence, EvidenceStatus
+
+    policy.require(policy.can_manage_rounds(actor), _("Only round admins may carry evidence."))
+    locked = _lock(assessment_round)
+    if locked.status != RoundStatus.OPEN:
+        raise RoundLocked(_("Evidence is carried forward into an open round only."))
+    if locked.previous_round_id is None:
+        raise InvalidTransition(_("This round has no previous round to carry evidence from."))
+    sub_pillars = {
+        sub.code: sub
+        for sub in SubPillar.objects.filter(pillar__round=locked).prefetch_related("levels")
+    }
+    members = set(locked.memberships.values_list("party_id", flat=True))
+    taken = set(Evidence.objects.filter(round=locked).values_list("party_id", "sub_pillar__code"))
+    drafts = []
+    for old in Evidence.objects.filter(
+        round_id=locked.previous_round_id, status=EvidenceStatus.APPROVED
+    ).select_related("sub_pillar"):
+        code = old.sub_pillar.code
+        sub = sub_pillars.get(code)
+        if sub is None or old.party_id not in members or (old.party_id, code) in taken:
+            continue
+        scores = {level.score for level in sub.levels.all()}
+        level = old.awarded_level if old.awarded_level in scores else 0
+        drafts.append(
+            Evidence(
+                round=locked, party_id=old.party_id, sub_pillar=sub, claimed_level=level,
+                narrative=old.narrative, facts=old.facts, source_urls=old.source_urls,
+                is_confidential=old.is_confidential, carried_over=True, created_by=actor,
+            )
+        )  # fmt: skip
+    tracked_bulk_create(
+        Evidence, drafts, actor=actor, reason=f"carried over from {locked.previous_round.slug}"
+    )
+    return len(drafts)
