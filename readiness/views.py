@@ -10,6 +10,7 @@ from readiness.checklist import publication_checklist
 from readiness.exceptions import DomainError
 from readiness.explain import explain
 from readiness.forms import PartyFilterForm, RoundTransitionForm
+from readiness.methodology_checks import methodology_problems, preview_against_previous
 from readiness.models import AssessmentRound, Party, PartyResult, RoundStatus
 from readiness.results import latest_public_round
 
@@ -52,6 +53,14 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "transitions": [
             (target, RoundStatus(target).label) for target in assessment_round.allowed_targets()
         ],
+        "problems": (
+            methodology_problems(assessment_round) if assessment_round.methodology_editable else []
+        ),
+        "preview": (
+            preview_against_previous(assessment_round)
+            if assessment_round.methodology_editable
+            else None
+        ),
         "checklist": (
             publication_checklist(assessment_round)
             if assessment_round.status == RoundStatus.REVIEW and policy.is_staff_role(request.user)

@@ -20,7 +20,6 @@ from readiness.models import (
     User,
 )
 from readiness.recompute import mark_round_changed, recompute
-from readiness.selectors import methodology_spec_for_round
 
 
 def _lock(assessment_round: AssessmentRound) -> AssessmentRound:
@@ -68,16 +67,15 @@ def round_create(
 
 
 def _check_ready_to_open(assessment_round: AssessmentRound) -> None:
-    from readiness.grading import MethodologyError
+    from readiness.methodology_checks import methodology_problems
 
     if not assessment_round.memberships.exists():
         raise InvalidTransition(_("The round has no Parties; add Parties before opening it."))
-    try:
-        methodology_spec_for_round(assessment_round).validate()
-    except MethodologyError as error:
+    problems = methodology_problems(assessment_round)
+    if problems:
         raise InvalidTransition(
-            _("The methodology is not complete: {error}").format(error=error)
-        ) from error
+            _("The methodology is not complete: {error}").format(error=" ".join(problems))
+        )
 
 
 @transaction.atomic

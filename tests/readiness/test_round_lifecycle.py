@@ -137,3 +137,30 @@ def test_the_checklist_lists_pending_evidence_and_parties_without_any(client, ro
     checklist = client.get(reverse("round-detail", args=["2026"])).context["checklist"]
     assert checklist.pending == 1 and not checklist.clear
     assert [p.code for p in checklist.without_evidence] == ["GHA", "THA"]
+
+
+def test_methodology_problems_are_listed_and_block_opening(round_admin, party):
+    from readiness.methodology_checks import methodology_problems
+    from readiness.models import FactField, ScoreLevel
+
+    draft = round_with_methodology(slug="draft", parties=[party])
+    assert methodology_problems(draft) == []
+    ScoreLevel.objects.filter(sub_pillar__pillar__round=draft, sub_pillar__code="IMP-6",
+                              score=1).delete()  # fmt: skip
+    FactField.objects.filter(sub_pillar__pillar__round=draft, key="role").update(choices=[])
+    GradeBand.objects.filter(round=draft, grade="B").update(min_total_rate="0.40")
+    problems = " ".join(methodology_problems(draft))
+    assert "IMP-6: levels must run 0, 1, 2" in problems
+    assert "FIN-1.role: a choice fact needs distinct choices" in problems
+    assert "Grades B and C cannot be told apart" in problems
+    with pytest.raises(InvalidTransition, match="not complete"):
+        round_transition(actor=round_admin, assessment_round=draft, target=RoundStatus.OPEN)
+
+
+def test_the_draft_page_previews_the_previous_rounds_evidence(client, round_admin, previous):
+    copy = round_copy(actor=round_admin, previous=previous, name="2026", slug="2026")
+    GradeBand.objects.filter(round=copy, grade="D").update(label_en="Planning")
+    client.force_login(round_admin)
+    preview = client.get(reverse("round-detail", args=["2026"])).context["preview"]
+    assert preview.before == preview.after == {"A": 0, "B": 0, "C": 0, "D": 2}
+    assert preview.changed == 0
