@@ -176,3 +176,8 @@ def can_view_audit_log(user) -> bool:
 def can_view_party_audit(user, party: Party) -> bool:
     """The Party's team and round admins: the log includes drafts, which reviewers do not see."""
     return is_round_admin(user) or works_on(user, party.pk)
+
+
+def can_import_for(user, party: Party) -> bool:
+    """Bulk import: round admins for any Party, analysts and focal points for their own."""
+    return is_round_admin(user) or works_on(user, party.pk)

@@ -134,3 +134,10 @@ class EvidenceActionForm(forms.Form):
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Filled-in template (CSV or XLSX)"),
+        help_text=_("One row per Party and sub-pillar; every row is checked before any is saved."),
+    )

@@ -29,3 +29,25 @@ def notify_reviewers_of_submission(evidence_id: int) -> int:
     )
     messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
     return send_mass_mail(messages, fail_silently=False)
+
+
+@shared_task(name="submissions.notify_reviewers_of_import")
+def notify_reviewers_of_import(round_id: int, count: int) -> int:
+    """One e-mail to the reviewers for a whole import, rather than one per row."""
+    from readiness.models import AssessmentRound
+
+    assessment_round = AssessmentRound.objects.get(pk=round_id)
+    recipients = list(
+        get_user_model()
+        .objects.filter(is_reviewer=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    subject = f"[Article 6 tracker] {count} pieces of evidence imported"
+    body = (
+        f"{count} pieces of evidence were imported into {assessment_round.name} and wait for "
+        f"review: {settings.SITE_URL}{reverse('review-queue')}?round={round_id}\n"
+    )
+    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in recipients])

@@ -17,4 +17,10 @@ urlpatterns = [
     path("evidence/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
     path("documents/<int:pk>/delete/", views.document_delete, name="document-delete"),
+    path("rounds/<slug:slug>/import/", views.evidence_import, name="evidence-import"),
+    path(
+        "rounds/<slug:slug>/import/template.<str:extension>",
+        views.evidence_import_template,
+        name="evidence-import-template",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,8 +11,14 @@ from readiness.exceptions import Conflict, DomainError
 from readiness.models import AssessmentRound, Party, SubPillar
 from readiness.web import report_outcome
 from reviews.selectors import evidence_page_context
-from submissions import selectors, services
-from submissions.forms import DocumentForm, EvidenceActionForm, EvidenceForm, apply_service_errors
+from submissions import imports, selectors, services
+from submissions.forms import (
+    DocumentForm,
+    EvidenceActionForm,
+    EvidenceForm,
+    ImportForm,
+    apply_service_errors,
+)
 
 
 def _team_party(user, slug: str, code: str) -> tuple[AssessmentRound, Party]:
@@ -217,3 +223,59 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.document_remove(actor=request.user, document=document),
         _("“{name}” removed.").format(name=document.original_name),
     )
+
+
+def _importer_round(user, slug: str) -> AssessmentRound:
+    assessment_round = get_object_or_404(AssessmentRound, slug=slug)
+    if not policy.can_view_round(user, assessment_round):
+        raise Http404
+    if not (policy.is_round_admin(user) or policy.assigned_party_ids(user)):
+        raise PermissionDenied
+    return assessment_round
+
+
+@login_required
+def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a filled-in template: all rows are checked, then all saved or none."""
+    assessment_round = _importer_round(request.user, slug)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    outcome, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = imports.evidence_import(
+                actor=request.user,
+                assessment_round=assessment_round,
+                uploaded_file=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        if outcome and outcome.created:
+            messages.success(
+                request,
+                _("%(count)s pieces of evidence imported and submitted for review.")
+                % {"count": outcome.created},
+            )
+            return redirect("evidence-import", slug=slug)
+    if form.errors or (outcome and outcome.problems):
+        status = 400
+    context = {"round": assessment_round, "form": form, "outcome": outcome}
+    return render(request, "submissions/import.html", context, status=status)
+
+
+@login_required
+def evidence_import_template(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
+    assessment_round = _importer_round(request.user, slug)
+    if extension == "csv":
+        content, content_type = imports.template_csv(assessment_round), "text/csv; charset=utf-8"
+    elif extension == "xlsx":
+        content = imports.template_xlsx(assessment_round)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="evidence-import-{assessment_round.slug}.{extension}"'
+    )
+    return response

@@ -57,6 +57,7 @@ class Case:
 ANONYMOUS_REDIRECT = {"anonymous": 302}
 PUBLIC_ONLY = {"anonymous": 404, "registered_user": 404}
 GHANA_TEAM = ("focal_point", "analyst")
+STAFF_WITH_PARTIES = ("focal_point", "analyst", "other_focal_point", "other_analyst")
 
 
 def only(statuses: dict, default: int = 404, anonymous: int = 302) -> dict:
@@ -171,6 +172,16 @@ CASES = [
     Case("document-delete", {"pk": "@draft_document"}, method="post",
          overrides=only({**dict.fromkeys(GHANA_TEAM, 302), "round_admin": 403})),
     Case("document-delete", {"pk": "@draft_document"}, default=405),
+    Case("evidence-import", {"slug": "2026"},
+         overrides=only({**dict.fromkeys(STAFF_WITH_PARTIES, 200), "round_admin": 200},
+                        default=403) | {"registered_user": 404}),
+    Case("evidence-import", {"slug": "2026"}, method="post", data="import",
+         overrides=only({"other_focal_point": 400, "other_analyst": 400,
+                         **dict.fromkeys(GHANA_TEAM, 302), "round_admin": 302},
+                        default=403) | {"registered_user": 404}),
+    Case("evidence-import-template", {"slug": "2026", "extension": "xlsx"},
+         overrides=only({**dict.fromkeys(STAFF_WITH_PARTIES, 200), "round_admin": 200},
+                        default=403) | {"registered_user": 404}),
     # Reviews and audit
     Case("review-decide", {"pk": "@submitted"}, method="post",
          data={"decision": "approve", "expected_version": 1, "awarded_level": 1},
@@ -246,6 +257,10 @@ def world(party, other_party, focal_point, settings, tmp_path):
 def request_data(case: Case, world: dict):
     if case.data == "upload":
         return {"file": SimpleUploadedFile("note.txt", "加纳 regulation note".encode())}
+    if case.data == "import":  # a row for Ghana's REG-2: only Ghana's team and admins may
+        body = "party,sub_pillar,claimed_level,narrative,source_urls,confidential\n"
+        body += "GHA,REG-2,1,Focal point designated.,https://example.org/a,no\n"
+        return {"file": SimpleUploadedFile("import.csv", body.encode())}
     if case.data == "bulk":
         return {"decision": "approve", "item": f"{world['submitted'].pk}:1", "scope": "selected"}
     return case.data
