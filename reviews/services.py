@@ -31,6 +31,21 @@ def _notify(review: Review) -> None:
     enqueue_after_commit(notify_submitter_of_decision, review.pk)
 
 
+def _results_changed(review: Review, kind: str, what: str, detail: str = "") -> None:
+    """Records the decision as the cause of the round's next results (see readiness.recompute)."""
+    evidence = review.evidence
+    mark_round_changed(
+        evidence.round,
+        kind=kind,
+        description=f"{review.reviewer.get_username()} {what} (evidence #{evidence.pk})"
+        + (f": {detail}" if detail else ""),
+        actor=review.reviewer,
+        party=evidence.party,
+        evidence=evidence,
+        review=review,
+    )
+
+
 def _supersede_current_approval(locked: Evidence, actor: User) -> None:
     current = (
         Evidence.objects.select_for_update()
@@ -107,15 +122,10 @@ def review_decide(
         evidence_version=decided_version,
     )
     if decision == Decision.APPROVE:
-        mark_round_changed(
-            locked.round,
-            kind=ChangeKind.DECISION,
-            description=f"{actor.get_username()} approved {locked.party.code} "
-            f"{locked.sub_pillar.code} at level {awarded_level} (evidence #{locked.pk})",
-            actor=actor,
-            party=locked.party,
-            evidence=locked,
-            review=review,
+        _results_changed(
+            review,
+            ChangeKind.DECISION,
+            f"approved {locked.party.code} {locked.sub_pillar.code} at level {awarded_level}",
         )
     _notify(review)
     return review
@@ -143,15 +153,11 @@ def review_revoke(*, actor: User, evidence: Evidence, reason: str) -> Review:
         comment=reason,
         evidence_version=decided_version,
     )
-    mark_round_changed(
-        locked.round,
-        kind=ChangeKind.REVOCATION,
-        description=f"{actor.get_username()} revoked the approval of {locked.party.code} "
-        f"{locked.sub_pillar.code} (evidence #{locked.pk}): {reason[:150]}",
-        actor=actor,
-        party=locked.party,
-        evidence=locked,
-        review=review,
+    _results_changed(
+        review,
+        ChangeKind.REVOCATION,
+        f"revoked the approval of {locked.party.code} {locked.sub_pillar.code}",
+        detail=reason[:150],
     )
     _notify(review)
     return review
