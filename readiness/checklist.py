@@ -12,10 +12,11 @@ class PublicationChecklist:
     pending: int
     without_evidence: list
     grade_changes: list[PartyChange]
+    open_replies: int
 
     @property
     def clear(self) -> bool:
-        return not self.pending
+        return not self.pending and not self.open_replies
 
 
 def publication_checklist(assessment_round: AssessmentRound) -> PublicationChecklist:
@@ -36,4 +37,7 @@ def publication_checklist(assessment_round: AssessmentRound) -> PublicationCheck
             for change in compare(assessment_round.previous_round, assessment_round).parties
             if change.grade_changed
         ]
-    return PublicationChecklist(pending, without, changes)
+    from reviews.models import Reply, ReplyStatus
+
+    open_replies = Reply.objects.filter(round=assessment_round, status=ReplyStatus.OPEN).count()
+    return PublicationChecklist(pending, without, changes, open_replies)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from readiness.admin import ReadOnlyAdmin
-from reviews.models import Comment, Review
+from readiness.admin import PolicyAdmin, ReadOnlyAdmin
+from reviews.models import Comment, Reply, Review
 
 
 @admin.register(Review)
@@ -17,3 +17,12 @@ class ReviewAdmin(ReadOnlyAdmin):
 class CommentAdmin(ReadOnlyAdmin):
     list_display = ("evidence", "author", "created_at")
     list_select_related = ("evidence__party", "evidence__sub_pillar", "author")
+
+
+@admin.register(Reply)
+class ReplyAdmin(PolicyAdmin):
+    """Read-only: replies are raised in the workspace and answered on the replies page."""
+
+    list_display = ("party", "sub_pillar", "round", "status", "requested_level", "created_at")
+    list_filter = ("status", "round")
+    list_select_related = ("party", "sub_pillar", "round")

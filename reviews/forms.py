@@ -138,3 +138,36 @@ class AuditFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [("", _("All actions")), *SOURCES.items()]
+
+
+class ReplyForm(forms.Form):
+    requested_level = forms.TypedChoiceField(label=_("The level you think is right"), coerce=int)
+    statement = forms.CharField(
+        label=_("Why"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+
+    def __init__(self, *args, sub_pillar, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_level"].choices = [
+            (level.score, f"{level.score} · {level.label}") for level in sub_pillar.levels.all()
+        ]
+
+
+class ReplyAnswerForm(forms.Form):
+    change = forms.TypedChoiceField(
+        label=_("Outcome"),
+        choices=[("no", _("Uphold the awarded level")),
+                 ("yes", _("Send the requested level to a new decision"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    answer = forms.CharField(
+        label=_("Answer to the Party"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class ReplyWindowForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("Right of reply until (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Decision(models.TextChoices):
@@ -52,3 +53,56 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.evidence}"
+
+
+class ReplyStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Level upheld")
+    CHANGED = "changed", _("Sent for a new decision")
+
+
+class Reply(models.Model):
+    """Right of reply: between review and publication a focal point contests the level awarded
+    to a sub-pillar of their Party; a reviewer answers. A change of level is not made here: it
+    becomes submitted evidence that goes through the normal decision path."""
+
+    round = models.ForeignKey(
+        "readiness.AssessmentRound", on_delete=models.PROTECT, related_name="replies"
+    )
+    party = models.ForeignKey("readiness.Party", on_delete=models.PROTECT, related_name="+")
+    sub_pillar = models.ForeignKey(
+        "readiness.SubPillar", on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="replies_raised"
+    )
+    requested_level = models.PositiveSmallIntegerField()
+    statement = models.TextField()
+    status = models.CharField(max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.OPEN)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies_answered",
+    )
+    new_evidence = models.ForeignKey(
+        "submissions.Evidence", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "party", "sub_pillar"],
+                condition=models.Q(status="open"),
+                name="one_open_reply_per_sub_pillar",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} · {self.sub_pillar_id} · {self.status}"

@@ -13,16 +13,19 @@ from django.views.decorators.http import require_POST
 from readiness import policy
 from readiness.models import Party
 from readiness.web import report_outcome
-from reviews import audit, selectors, services
+from reviews import audit, replies, selectors, services
 from reviews.forms import (
     AuditFilterForm,
     BulkDecisionForm,
     CommentForm,
     DecisionForm,
     QueueFilterForm,
+    ReplyAnswerForm,
+    ReplyForm,
+    ReplyWindowForm,
     RevokeForm,
 )
-from reviews.models import Comment, Decision
+from reviews.models import Comment, Decision, Reply
 from submissions.models import Evidence
 from submissions.selectors import evidence_for_user
 
@@ -260,3 +263,88 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
+
+
+@login_required
+def reply_raise(request: HttpRequest, slug: str, code: str, sub_pillar: str) -> HttpResponse:
+    from readiness.models import AssessmentRound, SubPillar
+
+    assessment_round = get_object_or_404(AssessmentRound, slug=slug)
+    party = get_object_or_404(Party, code=code.upper())
+    if not policy.works_on(request.user, party.pk):
+        raise Http404
+    sub = get_object_or_404(SubPillar, pillar__round=assessment_round, code=sub_pillar)
+    form = ReplyForm(request.POST or None, sub_pillar=sub)
+    if request.method == "POST" and form.is_valid():
+        done = report_outcome(
+            request,
+            lambda: replies.reply_raise(
+                actor=request.user,
+                assessment_round=assessment_round,
+                party=party,
+                sub_pillar=sub,
+                **form.cleaned_data,
+            ),
+            _("Your reply was sent to the reviewers."),
+        )
+        if done:
+            return redirect("workspace-party", slug=slug, code=party.code)
+    context = {"round": assessment_round, "party": party, "sub_pillar": sub, "form": form}
+    return render(request, "reviews/reply_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def reply_list(request: HttpRequest) -> HttpResponse:
+    _require(policy.can_use_review_queue(request.user))
+    open_replies = (
+        Reply.objects.filter(status="open")
+        .select_related("round", "party", "sub_pillar", "raised_by")
+        .order_by("created_at")
+    )
+    answered = (
+        Reply.objects.exclude(status="open")
+        .select_related("round", "party", "sub_pillar", "answered_by", "new_evidence")
+        .order_by("-pk")[:50]
+    )
+    context = {"open_replies": open_replies, "answered": answered, "form": ReplyAnswerForm()}
+    return render(request, "reviews/replies.html", context)
+
+
+@require_POST
+@login_required
+def reply_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(policy.can_use_review_queue(request.user))
+    reply = get_object_or_404(Reply, pk=pk)
+    form = ReplyAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an outcome and write the answer."))
+    else:
+        report_outcome(
+            request,
+            lambda: replies.reply_answer(actor=request.user, reply=reply, **form.cleaned_data),
+            _("Answer recorded."),
+        )
+    return redirect("reply-list")
+
+
+@require_POST
+@login_required
+def reply_window(request: HttpRequest, slug: str) -> HttpResponse:
+    from readiness.views import round_for_user
+
+    assessment_round = round_for_user(request.user, slug)
+    _require(policy.can_manage_rounds(request.user))
+    form = ReplyWindowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the date and time the right of reply closes."))
+    else:
+        report_outcome(
+            request,
+            lambda: replies.reply_window_set(
+                actor=request.user,
+                assessment_round=assessment_round,
+                until=form.cleaned_data["until"],
+            ),
+            _("Right of reply window set."),
+        )
+    return redirect("round-detail", slug=slug)

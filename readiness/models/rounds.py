@@ -32,6 +32,12 @@ class AssessmentRound(models.Model):
     )
     data_cutoff = models.DateField(_("data cut-off date"), null=True, blank=True)
     submission_deadline = models.DateTimeField(_("submission deadline"), null=True, blank=True)
+    reply_deadline = models.DateTimeField(
+        _("right of reply until"),
+        null=True,
+        blank=True,
+        help_text=_("While the round is in review, focal points may contest levels until then."),
+    )
     previous_round = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_rounds"
     )
