@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "readiness.apps.ReadinessConfig",
     "submissions",
@@ -159,6 +160,16 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "article6-tracker@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Article 6 Readiness Tracker API",
+    "VERSION": "1",
+    "DESCRIPTION": "Parties, assessment rounds, results and aggregates (read side).",
+    # Served by the application itself: deployments sit on closed networks.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

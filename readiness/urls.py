@@ -60,6 +60,7 @@ urlpatterns = [
     path("parties/<str:code>/", views.party_detail, name="party-detail"),
     path("", include("submissions.urls")),
     path("", include("reviews.urls")),
+    path("api/v1/", include("readiness.api_urls")),
     path("accounts/", include(account_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

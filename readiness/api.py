@@ -1,0 +1,148 @@
+"""REST API v1, read side: Parties, rounds, results and aggregates, under the same visibility
+rules as the pages (a round the caller may not see is 'not found')."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+
+from readiness import policy, results
+from readiness.models import AggregateResult, Grouping, Party, PartyResult
+
+
+class GroupingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grouping
+        fields = ["code", "kind", "name_en", "name_zh"]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    groupings = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+
+    class Meta:
+        model = Party
+        fields = ["code", "iso2", "iso_numeric", "name_en", "name_zh", "region", "subregion_en",
+                  "subregion_zh", "is_supranational", "groupings"]  # fmt: skip
+
+
+class RoundSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    data_cutoff = serializers.DateField(allow_null=True)
+    submission_deadline = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class PartyResultSerializer(serializers.ModelSerializer):
+    party = serializers.CharField(source="party.code")
+    party_name = serializers.CharField(source="party.name_en")
+    region = serializers.CharField(source="party.region")
+
+    class Meta:
+        model = PartyResult
+        fields = ["party", "party_name", "region", "grade", "total_rate", "pillars",
+                  "sub_pillars", "as_of_version"]  # fmt: skip
+
+
+class AggregateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AggregateResult
+        fields = ["key", "party_count", "total_asr", "pillar_asr", "grade_counts", "statistics",
+                  "as_of_version"]  # fmt: skip
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("region", str, description="M49 region, e.g. africa"),
+        OpenApiParameter("grouping", str, description="Grouping code, e.g. ldc"),
+    ]
+)
+class PartyList(generics.ListAPIView):
+    serializer_class = PartySerializer
+
+    def get_queryset(self):
+        parties = Party.objects.prefetch_related(
+            Prefetch("groupings", queryset=Grouping.objects.order_by("code"))
+        ).order_by("code")
+        if region := self.request.query_params.get("region"):
+            parties = parties.filter(region=region)
+        if grouping := self.request.query_params.get("grouping"):
+            parties = parties.filter(groupings__code=grouping)
+        return parties
+
+
+class PartyDetail(generics.RetrieveAPIView):
+    serializer_class = PartySerializer
+    queryset = Party.objects.prefetch_related("groupings")
+    lookup_field = "code"
+
+    def get_object(self):
+        self.kwargs["code"] = self.kwargs["code"].upper()
+        return super().get_object()
+
+
+class RoundList(generics.ListAPIView):
+    serializer_class = RoundSerializer
+
+    def get_queryset(self):
+        return policy.visible_rounds(self.request.user).order_by("-slug")
+
+
+def _round(request, slug):
+    try:
+        return results.results_round(request.user, slug)[0]
+    except Http404 as error:
+        raise NotFound from error
+
+
+class RoundDetail(generics.RetrieveAPIView):
+    serializer_class = RoundSerializer
+
+    def get_object(self):
+        return _round(self.request, self.kwargs["slug"])
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("grade", str, description="Only this grade, e.g. A"),
+        OpenApiParameter("region", str, description="Only this M49 region"),
+    ]
+)
+class ResultList(generics.ListAPIView):
+    serializer_class = PartyResultSerializer
+
+    def get_queryset(self):
+        assessment_round = _round(self.request, self.kwargs["slug"])
+        rows = PartyResult.objects.filter(round=assessment_round).select_related("party")
+        if grade := self.request.query_params.get("grade"):
+            rows = rows.filter(grade=grade)
+        if region := self.request.query_params.get("region"):
+            rows = rows.filter(party__region=region)
+        return rows.order_by("party__code")
+
+
+class ResultDetail(generics.RetrieveAPIView):
+    serializer_class = PartyResultSerializer
+
+    def get_object(self):
+        assessment_round = _round(self.request, self.kwargs["slug"])
+        result = (
+            PartyResult.objects.filter(
+                round=assessment_round, party__code=self.kwargs["code"].upper()
+            )
+            .select_related("party")
+            .first()
+        )
+        if result is None:
+            raise NotFound
+        return result
+
+
+class AggregateList(generics.ListAPIView):
+    serializer_class = AggregateSerializer
+
+    def get_queryset(self):
+        assessment_round = _round(self.request, self.kwargs["slug"])
+        return AggregateResult.objects.filter(round=assessment_round).order_by("key")

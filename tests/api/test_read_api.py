@@ -1,0 +1,69 @@
+import pytest
+from django.urls import reverse
+
+from readiness.models import RoundStatus
+from readiness.recompute import recompute
+from tests.factories import make_evidence, round_with_methodology
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(party, other_party, focal_point):
+    assessment_round = round_with_methodology(slug="2025", status=RoundStatus.OPEN,
+                                              parties=[party, other_party])  # fmt: skip
+    make_evidence(assessment_round=assessment_round, party=party, author=focal_point,
+                  status="approved", code="REG-1", claimed_level=3)  # fmt: skip
+    recompute(assessment_round.pk)
+    assessment_round.status = RoundStatus.PUBLISHED
+    assessment_round.save()
+    return assessment_round
+
+
+def test_results_are_listed_with_filters(client, published, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("api-result-list", args=["2025"])).json()
+    assert body["count"] == 2
+    ghana = next(row for row in body["results"] if row["party"] == "GHA")
+    assert ghana["grade"] == "D" and ghana["sub_pillars"]["REG-1"]["level"] == 3
+    filtered = client.get(reverse("api-result-list", args=["2025"]) + "?region=asia").json()
+    assert [row["party"] for row in filtered["results"]] == ["THA"]
+
+
+def test_one_result_and_the_aggregates(client, published):
+    result = client.get(reverse("api-result-detail", args=["2025", "gha"])).json()
+    assert result["pillars"]["REG"]["rate"] == "0.333333"
+    keys = [row["key"] for row in client.get(reverse("api-aggregates", args=["2025"])).json()[
+        "results"]]  # fmt: skip
+    assert "world" in keys and "region:africa" in keys
+
+
+def test_unpublished_rounds_are_not_found_for_the_public(client, reviewer, party):
+    round_with_methodology(slug="2026", status=RoundStatus.OPEN, parties=[party])
+    response = client.get(reverse("api-result-list", args=["2026"]))
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert [r["slug"] for r in client.get(reverse("api-round-list")).json()["results"]] == []
+    client.force_login(reviewer)
+    assert client.get(reverse("api-result-list", args=["2026"])).status_code == 200
+
+
+def test_parties_filter_by_region_and_grouping(client, party, other_party):
+    from readiness.models import Grouping
+
+    party.groupings.add(Grouping.objects.create(code="ldc", kind="category", name_en="LDCs"))
+    rows = client.get(reverse("api-party-list") + "?grouping=ldc").json()["results"]
+    assert [row["code"] for row in rows] == ["GHA"] and rows[0]["groupings"] == ["ldc"]
+    assert client.get(reverse("api-party-list") + "?region=asia").json()["count"] == 1
+
+
+def test_the_schema_describes_every_endpoint_and_the_docs_use_local_assets(client):
+    paths = client.get(reverse("api-schema") + "?format=json").json()["paths"]
+    assert set(paths) == {
+        "/api/v1/parties/", "/api/v1/parties/{code}/", "/api/v1/rounds/",
+        "/api/v1/rounds/{slug}/", "/api/v1/rounds/{slug}/results/",
+        "/api/v1/rounds/{slug}/results/{code}/", "/api/v1/rounds/{slug}/aggregates/",
+        "/api/v1/schema/",
+    }  # fmt: skip
+    docs = client.get(reverse("api-docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "cdn" not in docs.lower()
