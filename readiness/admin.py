@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from readiness import policy, services
@@ -26,8 +27,10 @@ from readiness.models import (
     User,
 )
 
-# Roles are flags and Party assignments; Django's permission groups are not used.
+# Roles are flags and Party assignments; Django's permission groups are not used. API tokens are
+# secrets their owners manage on their own page.
 admin.site.unregister(Group)
+admin.site.unregister(TokenProxy)
 
 
 class PolicyPermissions:

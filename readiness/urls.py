@@ -6,6 +6,7 @@ from readiness import public_views, round_views, views
 
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("token/", views.api_token, name="api-token"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -134,3 +135,19 @@ def party_result(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "show_reviewers": policy.is_staff_role(request.user),
     }
     return render(request, "readiness/party_result.html", context)
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """The user's API token: create (or replace) it, shown once, or revoke it."""
+    from rest_framework.authtoken.models import Token
+
+    new_key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.api_token_revoke(actor=request.user)
+            messages.success(request, _("Your API token was revoked."))
+            return redirect("api-token")
+        new_key = services.api_token_create(actor=request.user)
+    context = {"has_token": Token.objects.filter(user=request.user).exists(), "new_key": new_key}
+    return render(request, "registration/api_token.html", context)

@@ -144,6 +144,8 @@ CASES = [
     Case("party-detail", {"code": "GHA"}),
     Case("party-detail", {"code": "XXX"}, default=404),
     Case("login"),
+    Case("api-token", overrides=ANONYMOUS_REDIRECT),
+    Case("api-token", method="post", data={"action": "create"}, overrides=ANONYMOUS_REDIRECT),
     Case("logout", method="post", default=302),
     Case("logout", default=405),
     Case("password_change", overrides=ANONYMOUS_REDIRECT),

@@ -15,6 +15,8 @@ from readiness.services.rounds import (
     round_transition,
 )
 from readiness.services.users import (
+    api_token_create,
+    api_token_revoke,
     party_assignment_add,
     party_assignment_remove,
     system_user,
@@ -23,6 +25,8 @@ from readiness.services.users import (
 )
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
     "LoadSummary",
     "methodology_item_delete",
     "methodology_item_save",

@@ -96,3 +96,22 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
     user.full_clean()
     tracked_save(user, actor=actor, reason=reason or "account updated")
     return user
+
+
+@transaction.atomic
+def api_token_create(*, actor: User) -> str:
+    """A new API token for the user's own scripts; any earlier one stops working. The key is
+    shown once."""
+    from rest_framework.authtoken.models import Token
+
+    policy.require(actor.is_authenticated and actor.is_active, "Log in first.")
+    Token.objects.filter(user=actor).delete()
+    return Token.objects.create(user=actor).key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User) -> bool:
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=actor).delete()
+    return bool(deleted)

@@ -41,7 +41,10 @@ def test_one_result_and_the_aggregates(client, published):
 def test_unpublished_rounds_are_not_found_for_the_public(client, reviewer, party):
     round_with_methodology(slug="2026", status=RoundStatus.OPEN, parties=[party])
     response = client.get(reverse("api-result-list", args=["2026"]))
-    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"status": 404, "code": "not_found", "message": "Not found."}
+    }
     assert [r["slug"] for r in client.get(reverse("api-round-list")).json()["results"]] == []
     client.force_login(reviewer)
     assert client.get(reverse("api-result-list", args=["2026"])).status_code == 200
@@ -67,3 +70,47 @@ def test_the_schema_describes_every_endpoint_and_the_docs_use_local_assets(clien
     docs = client.get(reverse("api-docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_a_token_authenticates_scripts_and_can_be_revoked(client, reviewer, party):
+    from rest_framework.test import APIClient
+
+    round_with_methodology(slug="2026", status=RoundStatus.OPEN, parties=[party])
+    client.force_login(reviewer)
+    page = client.post(reverse("api-token"), {"action": "create"})
+    key = page.context["new_key"]
+    assert key and key in page.content.decode()
+    script = APIClient()
+    url = reverse("api-result-list", args=["2026"])
+    assert script.get(url).status_code == 404  # anonymous: the round is not published
+    script.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert script.get(url).status_code == 200
+    client.post(reverse("api-token"), {"action": "revoke"})
+    response = script.get(url)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_a_new_token_replaces_the_old_one(client, reviewer):
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(reviewer)
+    first = client.post(reverse("api-token"), {"action": "create"}).context["new_key"]
+    second = client.post(reverse("api-token"), {"action": "create"}).context["new_key"]
+    assert first != second
+    assert list(Token.objects.values_list("key", flat=True)) == [second]
+
+
+def test_service_refusals_have_the_error_shape():
+    from django.core.exceptions import ValidationError
+
+    from readiness.api_errors import api_exception_handler
+    from readiness.exceptions import Conflict
+
+    conflict = api_exception_handler(Conflict("Changed meanwhile."), {})
+    assert conflict.status_code == 409
+    assert conflict.data == {"error": {"status": 409, "code": "conflict",
+                                       "message": "Changed meanwhile."}}  # fmt: skip
+    invalid = api_exception_handler(ValidationError({"narrative": ["Required."]}), {})
+    assert invalid.status_code == 400
+    assert invalid.data["error"]["fields"] == {"narrative": ["Required."]}
