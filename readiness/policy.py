@@ -165,6 +165,13 @@ def can_comment(user, evidence) -> bool:
     return is_round_admin(user) or is_reviewer(user) or works_on(user, evidence.party_id)
 
 
+def can_answer_reply(user, reply) -> bool:
+    """A reviewer with no tie to the Party, who did not raise the reply."""
+    return (
+        is_reviewer(user) and not works_on(user, reply.party_id) and user.pk != reply.raised_by_id
+    )
+
+
 def can_use_review_queue(user) -> bool:
     return is_reviewer(user) or is_round_admin(user)
 

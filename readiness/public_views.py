@@ -71,6 +71,7 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
     bands, pillars = bands_of(assessment_round), pillars_of(assessment_round)
     form = PartyTableForm(request.GET or None, bands=bands, pillars=pillars)
     filters = form.cleaned_data if form.is_valid() else {}
+    level_filter, fact_filter = request.GET.get("level", ""), request.GET.get("fact", "")
     rows = results.party_table(
         assessment_round,
         grade=filters.get("grade", ""),
@@ -78,16 +79,9 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
         grouping=filters.get("grouping", ""),
         search=filters.get("q", ""),
         sort=filters.get("sort") or "total",
+        level=level_filter,
+        fact=fact_filter,
     )
-    level_filter = request.GET.get("level", "")
-    if level_filter:
-        code, _sep, minimum = level_filter.partition(":")
-        if minimum.isdigit():
-            rows = [r for r in rows if r.sub_pillars.get(code, {}).get("level", 0) >= int(minimum)]
-    fact_filter = request.GET.get("fact", "")
-    if fact_filter:
-        reporting = results.parties_reporting_fact(assessment_round, fact_filter)
-        rows = [r for r in rows if r.party_id in reporting]
     query = request.GET.copy()
     query.pop("sort", None)
     context.update(

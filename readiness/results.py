@@ -157,9 +157,18 @@ SORTS = {
 
 
 def party_table(
-    assessment_round, *, grade="", region="", grouping="", search="", sort="total"
+    assessment_round,
+    *,
+    grade="",
+    region="",
+    grouping="",
+    search="",
+    sort="total",
+    level="",
+    fact="",
 ) -> list[PartyResult]:
-    """The round's Party results with their Parties and groupings: two queries."""
+    """The round's Party results with their Parties and groupings: two queries (three with a
+    fact filter). `level` is "SUB-CODE:minimum"; `fact` is "SUB-CODE.key:value"."""
     results = PartyResult.objects.filter(round=assessment_round).select_related("party")
     if grade:
         results = results.filter(grade=grade)
@@ -180,6 +189,12 @@ def party_table(
             or needle in r.party.name_zh
             or needle == r.party.code.lower()
         ]
+    code, _sep, minimum = level.partition(":")
+    if minimum.isdigit():
+        rows = [r for r in rows if r.sub_pillars.get(code, {}).get("level", 0) >= int(minimum)]
+    if fact:
+        reporting = parties_reporting_fact(assessment_round, fact)
+        rows = [r for r in rows if r.party_id in reporting]
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key.startswith("pillar:"):

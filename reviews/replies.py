@@ -1,6 +1,6 @@
 """Right of reply: services to contest an awarded level and to answer, and to set the window."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ def reply_raise(
     locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
     if locked.status != RoundStatus.REVIEW or not locked.reply_deadline:
         raise RoundLocked(_("The right of reply is not open for this round."))
-    if timezone.now() > locked.reply_deadline:
+    if not locked.reply_open:
         raise RoundLocked(_("The right of reply closed on %(date)s.") % {
             "date": f"{locked.reply_deadline:%Y-%m-%d %H:%M} UTC"})  # fmt: skip
     if sub_pillar.pillar.round_id != locked.pk:
@@ -66,12 +66,10 @@ def reply_answer(*, actor: User, reply: Reply, change: bool, answer: str) -> Rep
     """A reviewer answers: the level is upheld, or the requested level goes to a new decision
     as submitted evidence (copied from the approved one) in the review queue."""
     locked = Reply.objects.select_for_update().select_related("round", "party").get(pk=reply.pk)
-    if (
-        not policy.is_reviewer(actor)
-        or policy.works_on(actor, locked.party_id)
-        or (actor.pk == locked.raised_by_id)
-    ):
-        raise PermissionDenied(_("A reviewer with no tie to this Party answers replies."))
+    policy.require(
+        policy.can_answer_reply(actor, locked),
+        _("A reviewer with no tie to this Party answers replies."),
+    )
     if locked.round.status != RoundStatus.REVIEW:
         raise RoundLocked(_("Replies are answered while the round is in review."))
     if locked.status != ReplyStatus.OPEN:

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,9 +46,7 @@ def workspace_party(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "round": assessment_round,
         "party": party,
         "pillars": selectors.workspace_rows(assessment_round, party),
-        "reply_open": assessment_round.status == "review"
-        and assessment_round.reply_deadline is not None
-        and assessment_round.reply_deadline >= timezone.now(),
+        "reply_open": assessment_round.reply_open,
     }
     return render(request, "submissions/workspace_party.html", context)
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -68,6 +69,15 @@ class AssessmentRound(models.Model):
     @property
     def accepts_evidence(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def reply_open(self) -> bool:
+        """In review, with a right-of-reply window that has not closed."""
+        return (
+            self.status == RoundStatus.REVIEW
+            and self.reply_deadline is not None
+            and timezone.now() <= self.reply_deadline
+        )
 
     @property
     def methodology_editable(self) -> bool:

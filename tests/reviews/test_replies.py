@@ -104,3 +104,15 @@ def test_the_pages(client, in_review, party, focal_point, reviewer, round_admin)
     client.force_login(round_admin)
     checklist = client.get(reverse("round-detail", args=["2026"])).context["checklist"]
     assert checklist.open_replies == 0
+
+
+def test_the_reviewer_who_raised_a_reply_cannot_answer_it(in_review, party, round_admin):
+    from tests.factories import AssignmentFactory, UserFactory
+
+    double = UserFactory(username="double", is_reviewer=True)
+    AssignmentFactory(user=double, party=party, role="focal_point")
+    reply = raise_reply(double, in_review, party)
+    with pytest.raises(PermissionDenied):
+        reply_answer(actor=double, reply=reply, change=False, answer="Mine.")
+    reply.refresh_from_db()
+    assert reply.status == "open"
