@@ -2,11 +2,11 @@
 findings and open data. Unpublished rounds are shown to staff as a marked preview."""
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from readiness import exports, results
+from readiness import export_responses, results
 from readiness.findings import findings
 from readiness.models import Grouping, Party, Region
 from readiness.results import bands_of, pillars_of
@@ -113,31 +113,8 @@ def key_findings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def download(request: HttpRequest, slug: str, dataset: str, extension: str) -> HttpResponse:
-    context = _context(request, slug)
-    assessment_round = context["round"]
-    if dataset not in exports.DATASETS or extension not in exports.FORMATS:
-        raise Http404
-    table = exports.DATASETS[dataset](assessment_round)
-    filename = f"article6-{assessment_round.slug}-{dataset}.{extension}"
-    if extension == "csv":
-        response = StreamingHttpResponse(
-            exports.csv_lines(table), content_type="text/csv; charset=utf-8"
-        )
-    elif extension == "xlsx":
-        response = HttpResponse(
-            exports.xlsx_bytes(table),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(exports.json_bytes(table), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return export_responses.dataset_response(_context(request, slug)["round"], dataset, extension)
 
 
 def data_package(request: HttpRequest, slug: str) -> HttpResponse:
-    context = _context(request, slug)
-    response = HttpResponse(exports.data_package(context["round"]), content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="article6-{context["round"].slug}-data-package.zip"'
-    )
-    return response
+    return export_responses.data_package_response(_context(request, slug)["round"])
