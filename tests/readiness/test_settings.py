@@ -93,3 +93,66 @@ def test_the_scoring_engine_imports_without_django():
         timeout=60,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "readiness.settings_production",
+    "SECRET_KEY": "production-test-" + "k" * 60,
+    "ALLOWED_HOSTS": "tracker.example.org",
+}
+
+
+def run_in_production(*args: str) -> subprocess.CompletedProcess:
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECURE_COOKIES",
+                       "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT"}
+    }  # fmt: skip
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**clean_env, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_check_with_warnings_as_failures():
+    result = run_in_production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deployment_check_would_fail_on_a_weakened_setting():
+    """The check above can fail: without HSTS it reports security.W004."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION_ENV, "SECURE_HSTS_SECONDS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_production_hashes_passwords_with_argon2_and_sends_the_security_headers():
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.contrib.auth.hashers import make_password\n"
+        "print(make_password('correct horse battery staple').split('$')[0])\n"
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " settings.SESSION_COOKIE_HTTPONLY, settings.SECURE_HSTS_SECONDS,"
+        " settings.SECURE_PROXY_SSL_HEADER == ('HTTP_X_FORWARDED_PROTO', 'https'),"
+        " settings.X_FRAME_OPTIONS, settings.SECURE_REFERRER_POLICY,"
+        " settings.SECURE_CROSS_ORIGIN_OPENER_POLICY, settings.SECURE_CONTENT_TYPE_NOSNIFF)\n"
+    )
+    result = run_in_production("-c", code)
+    assert result.stdout.split() == [
+        "argon2", "True", "True", "True", "31536000", "True", "DENY", "same-origin",
+        "same-origin", "True",
+    ], result.stderr  # fmt: skip
