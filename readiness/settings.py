@@ -241,6 +241,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# /healthz reports the worker as down when its last heartbeat (written every 10 s) is older.
+HEALTHZ_WORKER_MAX_AGE = int(os.environ.get("HEALTHZ_WORKER_MAX_AGE", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rounds": {"task": "readiness.sweep_stale_rounds", "schedule": 60.0},
     "close-rounds-past-deadline": {

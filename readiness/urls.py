@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from readiness import public_views, round_views, views
+from readiness import health, public_views, round_views, views
 
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -43,6 +43,7 @@ results_urls = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("results/", public_views.latest, name="results-latest"),
     path("results/<slug:slug>/", include(results_urls)),
     path("rounds/", views.round_list, name="round-list"),

@@ -72,6 +72,8 @@ SUBMIT_DATA = {"claimed_level": 1, "narrative": "Focal point designated.", "sour
 
 CASES = [
     Case("home"),
+    Case("healthz"),
+    Case("healthz", method="post", default=405),
     Case("round-list"),
     Case("round-create", overrides=only({"round_admin": 200}, default=403)),
     Case("round-create", method="post", data={"name": "X", "slug": "x"},
