@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from readiness import health, public_views, round_views, views
+from readiness import health, methodology_views, public_views, round_views, views
 
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -41,6 +41,27 @@ results_urls = [
     path("data/<slug:dataset>.<str:extension>", public_views.download, name="results-download"),
 ]
 
+methodology_urls = [
+    path("", methodology_views.methodology_edit, name="methodology-edit"),
+    path("bands/", methodology_views.methodology_bands, name="methodology-bands"),
+    path(
+        "sub-pillar/<int:pk>/levels/",
+        methodology_views.methodology_levels,
+        name="methodology-levels",
+    ),
+    path("<str:kind>/add/", methodology_views.methodology_item_add, name="methodology-item-add"),
+    path(
+        "<str:kind>/<int:pk>/",
+        methodology_views.methodology_item_edit,
+        name="methodology-item-edit",
+    ),
+    path(
+        "<str:kind>/<int:pk>/delete/",
+        methodology_views.methodology_item_delete,
+        name="methodology-item-delete",
+    ),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
@@ -58,6 +79,7 @@ urlpatterns = [
         name="round-carry-forward",
     ),
     path("rounds/<slug:slug>/parties/<str:code>/", views.party_result, name="party-result"),
+    path("rounds/<slug:slug>/methodology/", include(methodology_urls)),
     path("parties/", views.party_list, name="party-list"),
     path("parties/<str:code>/", views.party_detail, name="party-detail"),
     path("", include("submissions.urls")),

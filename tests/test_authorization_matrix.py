@@ -68,6 +68,7 @@ def only(statuses: dict, default: int = 404, anonymous: int = 302) -> dict:
 
 
 TEAM_200 = only(dict.fromkeys(GHANA_TEAM, 200))
+ADMIN_ONLY = only({"round_admin": 200}, default=403) | {"registered_user": 404}
 SUBMIT_DATA = {"claimed_level": 1, "narrative": "Focal point designated.", "source_urls": ""}
 
 CASES = [
@@ -88,6 +89,29 @@ CASES = [
     Case("round-carry-forward", {"slug": "2026"}, method="post",
          overrides=only({"round_admin": 302}, default=403) | {"registered_user": 404}),
     Case("round-carry-forward", {"slug": "2026"}, default=405),
+    # The methodology editor: round admins only; read-only (edits refused, 409) after draft.
+    Case("methodology-edit", {"slug": "draft"}, overrides=ADMIN_ONLY),
+    Case("methodology-edit", {"slug": "published"},
+         overrides=only({"round_admin": 200}, default=403)),
+    Case("methodology-bands", {"slug": "draft"}, overrides=ADMIN_ONLY),
+    Case("methodology-bands", {"slug": "draft"}, method="post", data="bands",
+         overrides=ADMIN_ONLY | {"round_admin": 302}),
+    Case("methodology-item-add", {"slug": "draft", "kind": "pillar"}, overrides=ADMIN_ONLY),
+    Case("methodology-item-add", {"slug": "draft", "kind": "pillar"}, method="post",
+         data={"code": "NEW", "name_en": "New", "weight": "1", "order": 9},
+         overrides=ADMIN_ONLY | {"round_admin": 302}),
+    Case("methodology-item-edit", {"slug": "2026", "kind": "pillar", "pk": "@pillar"},
+         overrides=ADMIN_ONLY),
+    Case("methodology-item-edit", {"slug": "2026", "kind": "pillar", "pk": "@pillar"},
+         method="post", data={"code": "REG", "name_en": "Late", "weight": "1", "order": 0},
+         overrides=ADMIN_ONLY | {"round_admin": 409}),
+    Case("methodology-item-delete", {"slug": "2026", "kind": "pillar", "pk": "@pillar"},
+         method="post", overrides=ADMIN_ONLY | {"round_admin": 302}),  # refused with a message
+    Case("methodology-item-delete", {"slug": "2026", "kind": "pillar", "pk": "@pillar"},
+         default=405),
+    Case("methodology-levels", {"slug": "2026", "pk": "@sub_pillar"}, overrides=ADMIN_ONLY),
+    Case("methodology-levels", {"slug": "2026", "pk": "@sub_pillar"}, method="post",
+         data="levels", overrides=ADMIN_ONLY | {"round_admin": 409}),
     Case("round-detail", {"slug": "published"}),
     Case("round-detail", {"slug": "draft"}, overrides=PUBLIC_ONLY),
     Case("round-detail", {"slug": "missing"}, default=404),
@@ -279,6 +303,8 @@ def world(party, other_party, focal_point, settings, tmp_path):
             assessment_round=published, party=party, author=focal_point, status="approved"
         ),
     }  # fmt: skip
+    objects["pillar"] = current.pillars.get(code="REG")
+    objects["sub_pillar"] = objects["pillar"].sub_pillars.get(code="REG-2")
     objects["draft_document"] = make_document(objects["draft"], focal_point)
     objects["public_document"] = make_document(objects["public"], focal_point)
     return objects
@@ -291,6 +317,13 @@ def request_data(case: Case, world: dict):
         body = "party,sub_pillar,claimed_level,narrative,source_urls,confidential\n"
         body += "GHA,REG-2,1,Focal point designated.,https://example.org/a,no\n"
         return {"file": SimpleUploadedFile("import.csv", body.encode())}
+    if case.data == "bands":
+        return {"bands-TOTAL_FORMS": "1", "bands-INITIAL_FORMS": "0", "bands-0-grade": "D",
+                "bands-0-label_en": "Everyone", "bands-0-min_total_rate": "0"}  # fmt: skip
+    if case.data == "levels":
+        return {"levels-TOTAL_FORMS": "2", "levels-INITIAL_FORMS": "0", "levels-0-score": "0",
+                "levels-0-label_en": "None", "levels-1-score": "1",
+                "levels-1-label_en": "Some"}  # fmt: skip
     if case.data == "bulk":
         return {"decision": "approve", "item": f"{world['submitted'].pk}:1", "scope": "selected"}
     return case.data

@@ -2,8 +2,10 @@
 transactional, permission-checked through readiness.policy and attributed in the history."""
 
 from readiness.services.methodology import (
+    methodology_bands_set,
     methodology_item_delete,
     methodology_item_save,
+    methodology_levels_set,
     methodology_load,
 )
 from readiness.services.parties import LoadSummary, parties_load
@@ -28,8 +30,10 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "LoadSummary",
+    "methodology_bands_set",
     "methodology_item_delete",
     "methodology_item_save",
+    "methodology_levels_set",
     "methodology_load",
     "parties_load",
     "party_assignment_add",

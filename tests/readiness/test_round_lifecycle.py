@@ -150,8 +150,8 @@ def test_methodology_problems_are_listed_and_block_opening(round_admin, party):
     FactField.objects.filter(sub_pillar__pillar__round=draft, key="role").update(choices=[])
     GradeBand.objects.filter(round=draft, grade="B").update(min_total_rate="0.40")
     problems = " ".join(methodology_problems(draft))
-    assert "IMP-6: levels must run 0, 1, 2" in problems
-    assert "FIN-1.role: a choice fact needs distinct choices" in problems
+    assert "IMP-6: Levels must run 0, 1, 2" in problems
+    assert "FIN-1.role: A choice fact needs at least one choice." in problems
     assert "Grades B and C cannot be told apart" in problems
     with pytest.raises(InvalidTransition, match="not complete"):
         round_transition(actor=round_admin, assessment_round=draft, target=RoundStatus.OPEN)
