@@ -1,5 +1,6 @@
-"""The audit trail, read back: evidence history (field-level before/after), decisions, comments
-and documents merged into one time line, for one evidence, one Party or the whole system.
+"""The audit trail, read back: evidence history (field-level before/after), decisions, comments,
+documents and right-of-reply exchanges merged into one time line, for one evidence, one Party or
+the whole system.
 
 Pages are keyset-paginated (newest first): each source is queried for entries older than a
 cursor and the results are merged, so the cost of a page does not grow with its depth.
@@ -9,11 +10,11 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Comment, Review
+from reviews.models import Comment, Reply, Review
 from submissions.models import Document, Evidence
 
 TRACKED_FIELDS = ("status", "claimed_level", "awarded_level", "narrative", "facts",
@@ -23,6 +24,7 @@ SOURCES = {
     "review": _("Decisions"),
     "comment": _("Comments"),
     "document": _("Documents"),
+    "reply": _("Right of reply"),
 }
 
 
@@ -193,11 +195,56 @@ def _document_entries(records: list) -> list[AuditEntry]:
     ]
 
 
+def _reply_history(filters: AuditFilters) -> QuerySet:
+    """Replies are about a Party's sub-pillar in a round, not one evidence row: an evidence's
+    time line shows the replies on its round, Party and sub-pillar."""
+    records = Reply.history.select_related("history_user", "party", "sub_pillar")
+    if filters.user_id:
+        records = records.filter(history_user_id=filters.user_id)
+    if filters.party_code:
+        records = records.filter(party__code=filters.party_code)
+    if filters.evidence_id:
+        same_sub_pillar = Evidence.objects.filter(
+            pk=filters.evidence_id,
+            round_id=OuterRef("round_id"),
+            party_id=OuterRef("party_id"),
+            sub_pillar_id=OuterRef("sub_pillar_id"),
+        )
+        records = records.filter(Exists(same_sub_pillar))
+    return records
+
+
+def _reply_entries(records: list) -> list[AuditEntry]:
+    entries = []
+    for record in records:
+        if record.history_type == "+":
+            action, summary = "reply.raised", record.statement
+            changes = [("requested_level", None, record.requested_level)]
+        else:
+            action, summary = f"reply.{record.status}", record.answer
+            changes = [("status", "open", record.status)]
+        entries.append(
+            AuditEntry(
+                at=record.history_date,
+                source="reply",
+                key=record.history_id,
+                user=record.history_user,
+                action=action,
+                party_code=record.party.code,
+                evidence_id=record.new_evidence_id,
+                summary=f"{record.sub_pillar.code}: {summary}",
+                changes=changes,
+            )
+        )
+    return entries
+
+
 BUILDERS = {
     "evidence": (_evidence_history, "history_date", "history_id", _evidence_entries),
     "review": (_reviews, "created_at", "pk", _review_entries),
     "comment": (_comments, "created_at", "pk", _comment_entries),
     "document": (_document_history, "history_date", "history_id", _document_entries),
+    "reply": (_reply_history, "history_date", "history_id", _reply_entries),
 }
 
 
