@@ -2,6 +2,7 @@
 is offered only where a service exists for it (methodology while in draft, accounts and Party
 assignments). Round status changes are admin actions that call the same service as the pages."""
 
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
@@ -294,6 +295,17 @@ class UserAdmin(PolicyAdmin):
             is_round_admin=form.cleaned_data.get("is_round_admin", False),
         )
         obj.pk = created.pk
+
+
+@admin.register(AccessAttempt)
+class LoginLockoutAdmin(ReadOnlyAdmin):
+    """Failed log-ins being counted (readiness/login_protection.py). Read-only: a lockout ends
+    after the cool-off, with a password reset, or with `manage.py axes_reset_username`."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
+    search_fields = ("username", "ip_address")
+    fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start",
+              "attempt_time")  # fmt: skip
 
 
 @admin.register(PartyAssignment)

@@ -5,6 +5,7 @@ e-mail). `readiness.settings_production` tightens them for a deployment.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "readiness.apps.ReadinessConfig",
     "submissions",
     "reviews",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "readiness.urls"
@@ -113,6 +117,25 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Login lockout (readiness/login_protection.py): AXES_FAILURE_LIMIT failures for one username
+# from one client address lock that pair out for AXES_COOLOFF_TIME; a success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "readiness.login_protection.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "readiness.client_ip.client_ip"
+AXES_ENABLE_ADMIN = False  # readiness/admin.py shows the attempts read-only to round admins
+AXES_VERBOSE = False
+# How many reverse proxies append to X-Forwarded-For in front of the application: 0 ignores the
+# header (direct exposure); the production settings default to 1 (the bundled proxy).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "5"))  # per client address
+PASSWORD_RESET_WINDOW = 15 * 60  # seconds
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -199,7 +222,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Without a worker, tasks run in-process: their success lines would fill the console.
     "loggers": {
-        "celery.app.trace": {"level": "INFO" if os.environ.get("REDIS_URL") else "WARNING"}
+        "celery.app.trace": {"level": "INFO" if os.environ.get("REDIS_URL") else "WARNING"},
+        # failures and lockouts (WARNING) are worth keeping; the per-attempt notes are not
+        "axes": {"level": "WARNING"},
     },
 }
 

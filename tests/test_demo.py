@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from readiness.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from readiness.models import AssessmentRound, Party, PartyAssignment, RoundStatus, SubPillar, User
@@ -37,7 +38,8 @@ def test_setup_demo_loads_the_2025_round_and_is_idempotent(capsys):
 def test_every_demo_account_can_log_in_with_the_printed_password():
     call_command("setup_demo")
     for account in DEMO_ACCOUNTS:
-        user = authenticate(username=account.username, password=DEMO_PASSWORD)
+        request = RequestFactory().post("/accounts/login/")  # the lockout backend needs one
+        user = authenticate(request, username=account.username, password=DEMO_PASSWORD)
         assert user is not None, account.username
         assert user.is_reviewer == account.is_reviewer
         assert user.is_round_admin == account.is_round_admin
