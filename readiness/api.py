@@ -1,14 +1,28 @@
-"""REST API v1, read side: Parties, rounds, results and aggregates, under the same visibility
-rules as the pages (a round the caller may not see is 'not found')."""
+"""REST API v1, read side: Parties, groupings, rounds, methodology, results, aggregates and the
+open-data exports, under the same visibility rules as the pages (a round the caller may not see
+is 'not found'). The write side is in submissions.api and reviews.api."""
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from readiness import policy, results
-from readiness.models import AggregateResult, Grouping, Party, PartyResult
+from readiness import export_responses, exports, policy, results, selectors
+from readiness.models import (
+    AggregateResult,
+    FactField,
+    GradeBand,
+    Grouping,
+    Party,
+    PartyResult,
+    Pillar,
+    ScoreLevel,
+    SubPillar,
+)
 
 
 class GroupingSerializer(serializers.ModelSerializer):
@@ -146,3 +160,87 @@ class AggregateList(generics.ListAPIView):
     def get_queryset(self):
         assessment_round = _round(self.request, self.kwargs["slug"])
         return AggregateResult.objects.filter(round=assessment_round).order_by("key")
+
+
+class GroupingList(generics.ListAPIView):
+    serializer_class = GroupingSerializer
+    queryset = Grouping.objects.order_by("kind", "code")
+
+
+class LevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScoreLevel
+        fields = ["score", "label_en", "label_zh"]
+
+
+class FactFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FactField
+        fields = ["key", "label_en", "label_zh", "kind", "choices", "min_level", "required"]
+
+
+class SubPillarSerializer(serializers.ModelSerializer):
+    levels = LevelSerializer(many=True)
+    facts = FactFieldSerializer(many=True)
+
+    class Meta:
+        model = SubPillar
+        fields = ["code", "name_en", "name_zh", "guidance_en", "guidance_zh", "levels", "facts"]
+
+
+class PillarSerializer(serializers.ModelSerializer):
+    sub_pillars = SubPillarSerializer(many=True)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True)
+
+    class Meta:
+        model = Pillar
+        fields = ["code", "name_en", "name_zh", "weight", "sub_pillars"]
+
+
+class GradeBandSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeBand
+        fields = ["grade", "label_en", "label_zh", "min_total_rate", "min_pillar_rate"]
+
+
+class MethodologySerializer(serializers.Serializer):
+    round = serializers.CharField()
+    pillars = PillarSerializer(many=True)
+    grade_bands = GradeBandSerializer(many=True)
+
+
+class MethodologyDetail(APIView):
+    """The round's pillars, sub-pillars with their levels and fact fields, and grade bands."""
+
+    @extend_schema(responses={200: MethodologySerializer})
+    def get(self, request, slug):
+        assessment_round = _round(request, slug)
+        body = {
+            "round": assessment_round.slug,
+            "pillars": selectors.pillars_with_methodology(assessment_round),
+            "grade_bands": selectors.grade_bands(assessment_round),
+        }
+        return Response(MethodologySerializer(body).data)
+
+
+class ExportDataset(APIView):
+    """One open-data dataset of the round (party-results, aggregates, evidence, methodology)
+    as csv, xlsx or json: the same files as the public download links."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dataset", str, OpenApiParameter.PATH, enum=list(exports.DATASETS)),
+            OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=list(exports.FORMATS)),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, slug, dataset, extension):
+        return export_responses.dataset_response(_round(request, slug), dataset, extension)
+
+
+class ExportDataPackage(APIView):
+    """The round's data package: every dataset, a datapackage.json and SHA-256 checksums."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request, slug):
+        return export_responses.data_package_response(_round(request, slug))

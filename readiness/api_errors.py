@@ -8,7 +8,8 @@ object's state forbids it), Django's ValidationError → 400 with the fields, Pe
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -44,3 +45,20 @@ def api_exception_handler(error, context):
     else:
         response.data = _body(response.status_code, "invalid", "The request is not valid.", data)
     return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception):
+    """Django's 404 (a URL that matches no route) in the API's shape under /api/."""
+    if _is_api(request):
+        return JsonResponse(_body(404, "not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(_body(500, "server_error", "Server error."), status=500)
+    return defaults.server_error(request)

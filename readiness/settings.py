@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from readiness.storage_config import document_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "readiness.apps.ReadinessConfig",
     "submissions",
     "reviews",
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files (SVG included) carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages such as the overview carry an inline SVG map: compressed, they stay light on a
     # slow link. (CSRF tokens are masked per request, which defeats BREACH-style guessing.)
@@ -151,8 +156,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence documents: the local disk (MEDIA_ROOT) or an S3-compatible bucket (README,
+# "Deployment"); downloads go through the permission-checked view either way.
+DOCUMENTS_STORAGE = os.environ.get("DOCUMENTS_STORAGE", "") or "filesystem"
+S3_PRESIGNED_EXPIRY = int(os.environ.get("S3_PRESIGNED_EXPIRY", "60"))  # seconds
+# Behind nginx: the view answers with X-Accel-Redirect to this internal location instead of
+# streaming the file itself (docker/nginx.conf.template).
+DOCUMENTS_INTERNAL_REDIRECT_PREFIX = os.environ.get("DOCUMENTS_INTERNAL_REDIRECT_PREFIX", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": document_storage(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -196,7 +208,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SPECTACULAR_SETTINGS = {
     "TITLE": "Article 6 Readiness Tracker API",
     "VERSION": "1",
-    "DESCRIPTION": "Parties, assessment rounds, results and aggregates (read side).",
+    "DESCRIPTION": (
+        "Parties, groupings, assessment rounds, methodology, evidence with its documents, "
+        "decisions, comments, results, aggregates and open-data exports. Authenticate with a "
+        "personal token (`Authorization: Token <key>`, created on your account page) or a "
+        'session. Every error has the shape `{"error": {"status", "code", '
+        '"message", "fields"}}`.'
+    ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "readiness.api_schema.add_error_responses",
+    ],
     # Served by the application itself: deployments sit on closed networks.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -211,8 +233,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "readiness.api_errors.api_exception_handler",
+    # Reads follow the policy's visibility; every write needs a signed-in user.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "readiness.api_throttles.WriteRateThrottle",
+        "readiness.api_throttles.AnonymousReadThrottle",
+    ],
+    # Counted in the default cache; the number of proxies in front decides the client address.
+    "NUM_PROXIES": int(os.environ["API_NUM_PROXIES"])
+    if os.environ.get("API_NUM_PROXIES")
+    else None,
+}
+API_THROTTLE_RATES = {
+    "write": os.environ.get("API_WRITE_RATE", "120/minute"),
+    "anonymous": os.environ.get("API_ANONYMOUS_RATE", "1200/minute"),
 }
 
 LOGGING = {
@@ -238,10 +274,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Content-Security-Policy (django-csp): everything from this origin only, no inline script and
+# no inline style anywhere (charts are SVG shapes, the Swagger UI loads its start-up script as
+# a file: readiness/api_docs.py). `data:` images are for the Swagger UI's stylesheet icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # Shown on every page while the data are synthetic demo data.
 DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services
 EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("EVIDENCE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
+# Imports with more rows than this run as a Celery task with a progress page.
+EVIDENCE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("EVIDENCE_IMPORT_BACKGROUND_ROWS", "200"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails
 FILE_UPLOAD_HANDLERS = [
     "submissions.upload_handlers.UploadSizeLimitHandler",

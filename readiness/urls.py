@@ -90,3 +90,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "readiness.api_errors.not_found"
+handler500 = "readiness.api_errors.server_error"

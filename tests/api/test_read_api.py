@@ -64,10 +64,16 @@ def test_parties_filter_by_region_and_grouping(client, party, other_party):
 def test_the_schema_describes_every_endpoint_and_the_docs_use_local_assets(client):
     paths = client.get(reverse("api-schema") + "?format=json").json()["paths"]
     assert set(paths) == {
-        "/api/v1/parties/", "/api/v1/parties/{code}/", "/api/v1/rounds/",
-        "/api/v1/rounds/{slug}/", "/api/v1/rounds/{slug}/results/",
-        "/api/v1/rounds/{slug}/results/{code}/", "/api/v1/rounds/{slug}/aggregates/",
-        "/api/v1/schema/",
+        "/api/v1/parties/", "/api/v1/parties/{code}/", "/api/v1/groupings/", "/api/v1/rounds/",
+        "/api/v1/rounds/{slug}/", "/api/v1/rounds/{slug}/methodology/",
+        "/api/v1/rounds/{slug}/results/", "/api/v1/rounds/{slug}/results/{code}/",
+        "/api/v1/rounds/{slug}/aggregates/", "/api/v1/rounds/{slug}/exports/data-package.zip",
+        "/api/v1/rounds/{slug}/exports/{dataset}.{extension}",
+        "/api/v1/evidence/", "/api/v1/evidence/{id}/", "/api/v1/evidence/{id}/submit/",
+        "/api/v1/evidence/{id}/withdraw/", "/api/v1/evidence/{id}/documents/",
+        "/api/v1/evidence/{id}/decisions/", "/api/v1/evidence/{id}/revoke/",
+        "/api/v1/evidence/{id}/comments/", "/api/v1/documents/{id}/",
+        "/api/v1/documents/{id}/download/", "/api/v1/schema/",
     }  # fmt: skip
     docs = client.get(reverse("api-docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
