@@ -3,7 +3,6 @@ from drf_spectacular.views import SpectacularAPIView
 
 from readiness import api
 from readiness.api_docs import SwaggerDocsView
-from readiness.api_docs import SwaggerDocsView
 from reviews import api as reviews_api
 from submissions import api as submissions_api
 
