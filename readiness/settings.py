@@ -59,8 +59,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that static files (SVG included) carry the policy too.
     "csp.middleware.CSPMiddleware",
-    # Before WhiteNoise, so that static files (SVG included) carry the policy too.
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages such as the overview carry an inline SVG map: compressed, they stay light on a
     # slow link. (CSRF tokens are masked per request, which defeats BREACH-style guessing.)
@@ -275,22 +273,6 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-
-# Content-Security-Policy (django-csp): everything from this origin only, no inline script and
-# no inline style anywhere (charts are SVG shapes, the Swagger UI loads its start-up script as
-# a file: readiness/api_docs.py). `data:` images are for the Swagger UI's stylesheet icons.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    }
-}
 
 # Content-Security-Policy (django-csp): everything from this origin only, no inline script and
 # no inline style anywhere (charts are SVG shapes, the Swagger UI loads its start-up script as
