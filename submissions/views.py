@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +11,7 @@ from readiness.exceptions import Conflict, DomainError
 from readiness.models import AssessmentRound, Party, SubPillar
 from readiness.web import report_outcome
 from reviews.selectors import evidence_page_context
-from submissions import imports, selectors, services
+from submissions import downloads, imports, selectors, services
 from submissions.forms import (
     DocumentForm,
     EvidenceActionForm,
@@ -200,17 +200,9 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "submissions/evidence_detail.html", context, status=400)
 
 
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = selectors.document_for_user(request.user, pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.document_response(document)
 
 
 @require_POST
