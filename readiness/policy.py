@@ -188,3 +188,13 @@ def can_view_party_audit(user, party: Party) -> bool:
 def can_import_for(user, party: Party) -> bool:
     """Bulk import: round admins for any Party, analysts and focal points for their own."""
     return is_round_admin(user) or works_on(user, party.pk)
+
+
+def can_start_import(user) -> bool:
+    """Round admins, and focal points and analysts (each row is checked with can_import_for)."""
+    return is_round_admin(user) or bool(assigned_party_ids(user))
+
+
+def can_view_import_job(user, job) -> bool:
+    """The uploader and round admins: a job lists rows of the uploader's file."""
+    return is_round_admin(user) or (_active(user) and job.uploaded_by_id == user.pk)

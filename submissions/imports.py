@@ -4,6 +4,7 @@ saved, as submitted evidence with the importer as submitter, or none."""
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -92,17 +93,14 @@ def _fact_value(field: FactField, text: str):
     return text
 
 
-@transaction.atomic
-def evidence_import(
-    *, actor: User, assessment_round: AssessmentRound, uploaded_file
-) -> ImportOutcome:
-    """Checks every row; saves all of them as submitted evidence, or nothing."""
-    upload = validate_upload(uploaded_file)
-    if upload.extension not in ("csv", "xlsx"):
-        raise ValidationError({"file": _("Import a CSV or XLSX file built on the template.")})
-    assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
-    require_round_accepts(assessment_round, review_too=False)
-    records = _records(uploaded_file, upload.extension)
+def read_records(uploaded_file, extension: str) -> list[dict]:
+    """The file's rows, after the checks that concern the whole file (rows, size, columns)."""
+    try:
+        records = _records(uploaded_file, extension)
+    except (UnicodeDecodeError, csv.Error, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ValidationError(
+            {"file": _("The file cannot be read as %(kind)s.") % {"kind": extension.upper()}}
+        ) from error
     if not records:
         raise ValidationError({"file": _("The file has no rows under its header.")})
     if len(records) > MAX_ROWS:
@@ -112,6 +110,33 @@ def evidence_import(
         raise ValidationError(
             {"file": _("Columns missing: %(columns)s.") % {"columns": ", ".join(missing)}}
         )
+    return records
+
+
+def count_rows(uploaded_file) -> int:
+    """About how many rows a CSV or XLSX upload has (0 when it cannot tell), to choose between
+    importing in the request and in the background. Leaves the file at position 0."""
+    extension = (uploaded_file.name or "").rsplit(".", 1)[-1].lower()
+    try:
+        if extension == "csv":
+            text = uploaded_file.read().decode("utf-8-sig")
+            return max(sum(1 for _row in csv.reader(io.StringIO(text))) - 1, 0)
+        if extension == "xlsx":
+            sheet = load_workbook(uploaded_file, read_only=True, data_only=True).worksheets[0]
+            rows = sheet.max_row or sum(1 for _row in sheet.iter_rows(values_only=True))
+            return max(rows - 1, 0)
+    except (UnicodeDecodeError, csv.Error, KeyError, ValueError, zipfile.BadZipFile):
+        return 0
+    finally:
+        uploaded_file.seek(0)
+    return 0
+
+
+def check_rows(
+    *, actor: User, assessment_round: AssessmentRound, records: list[dict], progress=None
+) -> tuple[list[Evidence], list[RowProblem]]:
+    """Checks every row; returns the evidence to create and every problem found. `progress`,
+    if given, is called now and then with the number of rows checked so far."""
     parties = {p.code: p for p in Party.objects.filter(rounds=assessment_round)}
     sub_pillars = {
         s.code: s
@@ -120,7 +145,11 @@ def evidence_import(
         )
     }
     problems, rows, seen = [], [], set()
-    for number, record in enumerate(records, start=2):
+    step = max(len(records) // 50, 1)
+    for index, record in enumerate(records):
+        if progress and index and index % step == 0:
+            progress(index)
+        number = index + 2  # as a spreadsheet numbers it, under the header
         problems_before = len(problems)
 
         def problem(column: str, reason: str, number=number) -> None:
@@ -168,12 +197,41 @@ def evidence_import(
                 submitted_at=timezone.now(),
             )
         )  # fmt: skip
-    if problems:
-        return ImportOutcome(problems=problems)
+    if progress:
+        progress(len(records))
+    return rows, problems
+
+
+def save_rows(
+    *, actor: User, assessment_round: AssessmentRound, rows: list[Evidence], source_name: str
+) -> int:
+    """Saves checked rows as submitted evidence (in the caller's transaction, with the round
+    locked) and tells the reviewers once, after commit."""
     created = tracked_bulk_create(
-        Evidence, rows, actor=actor, reason=f"imported from {upload.original_name}"
+        Evidence, rows, actor=actor, reason=f"imported from {source_name}"
     )
     from submissions.tasks import notify_reviewers_of_import
 
     enqueue_after_commit(notify_reviewers_of_import, assessment_round.pk, len(created))
-    return ImportOutcome(created=len(created))
+    return len(created)
+
+
+@transaction.atomic
+def evidence_import(
+    *, actor: User, assessment_round: AssessmentRound, uploaded_file
+) -> ImportOutcome:
+    """Checks every row; saves all of them as submitted evidence, or nothing. In the request:
+    for files up to settings.EVIDENCE_IMPORT_BACKGROUND_ROWS (larger ones go through
+    submissions.import_jobs)."""
+    upload = validate_upload(uploaded_file)
+    if upload.extension not in ("csv", "xlsx"):
+        raise ValidationError({"file": _("Import a CSV or XLSX file built on the template.")})
+    assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+    require_round_accepts(assessment_round, review_too=False)
+    records = read_records(uploaded_file, upload.extension)
+    rows, problems = check_rows(actor=actor, assessment_round=assessment_round, records=records)
+    if problems:
+        return ImportOutcome(problems=problems)
+    created = save_rows(actor=actor, assessment_round=assessment_round, rows=rows,
+                        source_name=upload.original_name)  # fmt: skip
+    return ImportOutcome(created=created)

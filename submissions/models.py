@@ -117,3 +117,63 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Checking the rows")
+    SAVING = "saving", _("Saving")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Nothing imported")
+
+
+RUNNING_IMPORT_STATUSES = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.SAVING)
+
+
+def import_path(instance: "ImportJob", filename: str) -> str:
+    return f"imports/{instance.round_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class ImportJob(models.Model):
+    """A large evidence import run by a worker: the stored file, who uploaded it, and how far
+    the worker has got. The evidence it creates has its own history; this row records the
+    attempt, including every problem found (row, column, reason) when nothing was saved."""
+
+    round = models.ForeignKey(
+        "readiness.AssessmentRound", on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    file = models.FileField(upload_to=import_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    extension = models.CharField(max_length=8)
+    status = models.CharField(
+        max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    language = models.CharField(
+        max_length=10, default="en", help_text="The uploader's language, for the problems found."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["round", "uploaded_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} · {self.status}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_IMPORT_STATUSES
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.rows_processed // self.rows_total if self.rows_total else 0

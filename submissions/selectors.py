@@ -96,3 +96,14 @@ def party_evidence(assessment_round: AssessmentRound, party: Party, user) -> Que
         .filter(round=assessment_round, party=party)
         .select_related("sub_pillar", "submitted_by")
     )
+
+
+def import_jobs_for(user, assessment_round, limit: int = 10):
+    """The latest background imports into a round that the user may see (round admins: all)."""
+    from readiness import policy
+    from submissions.models import ImportJob
+
+    jobs = ImportJob.objects.filter(round=assessment_round).select_related("uploaded_by")
+    if not policy.is_round_admin(user):
+        jobs = jobs.filter(uploaded_by=user)
+    return list(jobs.order_by("-created_at", "-pk")[:limit])

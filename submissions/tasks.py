@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,6 +8,8 @@ from django.urls import reverse
 
 from readiness import policy
 from submissions.models import Evidence
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="submissions.notify_reviewers_of_submission")
@@ -51,3 +55,16 @@ def notify_reviewers_of_import(round_id: int, count: int) -> int:
         f"review: {settings.SITE_URL}{reverse('review-queue')}?round={round_id}\n"
     )
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in recipients])
+
+
+@shared_task(name="submissions.run_import_job")
+def run_import_job(job_id: int) -> str:
+    """A large import (submissions.import_jobs); returns the job's final status."""
+    from submissions.import_jobs import import_job_fail_unexpectedly, import_job_run
+
+    try:
+        return import_job_run(job_id).status
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        import_job_fail_unexpectedly(job_id)
+        raise

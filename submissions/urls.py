@@ -18,6 +18,7 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document-download"),
     path("documents/<int:pk>/delete/", views.document_delete, name="document-delete"),
     path("rounds/<slug:slug>/import/", views.evidence_import, name="evidence-import"),
+    path("imports/<int:pk>/", views.import_job, name="import-job"),
     path(
         "rounds/<slug:slug>/import/template.<str:extension>",
         views.evidence_import_template,

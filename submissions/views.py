@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,7 @@ from readiness.exceptions import Conflict, DomainError
 from readiness.models import AssessmentRound, Party, SubPillar
 from readiness.web import report_outcome
 from reviews.selectors import evidence_page_context
-from submissions import downloads, imports, selectors, services
+from submissions import downloads, import_jobs, imports, selectors, services
 from submissions.forms import (
     DocumentForm,
     EvidenceActionForm,
@@ -19,6 +20,7 @@ from submissions.forms import (
     ImportForm,
     apply_service_errors,
 )
+from submissions.models import ImportJob
 
 
 def _team_party(user, slug: str, code: str) -> tuple[AssessmentRound, Party]:
@@ -222,7 +224,7 @@ def _importer_round(user, slug: str) -> AssessmentRound:
     assessment_round = get_object_or_404(AssessmentRound, slug=slug)
     if not policy.can_view_round(user, assessment_round):
         raise Http404
-    if not (policy.is_round_admin(user) or policy.assigned_party_ids(user)):
+    if not policy.can_start_import(user):
         raise PermissionDenied
     return assessment_round
 
@@ -234,11 +236,19 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     outcome, status = None, 200
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        rows = imports.count_rows(upload)
         try:
+            if rows > settings.EVIDENCE_IMPORT_BACKGROUND_ROWS:
+                job = import_jobs.import_job_create(
+                    actor=request.user,
+                    assessment_round=assessment_round,
+                    uploaded_file=upload,
+                    rows_total=rows,
+                )
+                return redirect("import-job", pk=job.pk)
             outcome = imports.evidence_import(
-                actor=request.user,
-                assessment_round=assessment_round,
-                uploaded_file=form.cleaned_data["file"],
+                actor=request.user, assessment_round=assessment_round, uploaded_file=upload
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -253,8 +263,25 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("evidence-import", slug=slug)
     if form.errors or (outcome and outcome.problems):
         status = 400
-    context = {"round": assessment_round, "form": form, "outcome": outcome}
+    context = {
+        "round": assessment_round,
+        "form": form,
+        "outcome": outcome,
+        "jobs": selectors.import_jobs_for(request.user, assessment_round),
+        "background_rows": settings.EVIDENCE_IMPORT_BACKGROUND_ROWS,
+    }
     return render(request, "submissions/import.html", context, status=status)
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import's progress, then its result or every problem found. Refreshes
+    itself while the job runs (no JavaScript)."""
+    job = get_object_or_404(ImportJob.objects.select_related("round", "uploaded_by"), pk=pk)
+    if not policy.can_view_import_job(request.user, job):
+        raise Http404
+    context = {"job": job, "round": job.round, "refresh_seconds": 2 if job.is_running else None}
+    return render(request, "submissions/import_job.html", context)
 
 
 @login_required

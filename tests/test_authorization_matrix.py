@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from readiness.models import RoundStatus
+from submissions.models import ImportJob
 from tests.factories import (
     RoundFactory,
     add_members,
@@ -221,6 +222,8 @@ CASES = [
          overrides=only({"other_focal_point": 400, "other_analyst": 400,
                          **dict.fromkeys(GHANA_TEAM, 302), "round_admin": 302},
                         default=403) | {"registered_user": 404}),
+    Case("import-job", {"pk": "@import_job"},
+         overrides=only({"focal_point": 200, "round_admin": 200})),  # the uploader and admins
     Case("evidence-import-template", {"slug": "2026", "extension": "xlsx"},
          overrides=only({**dict.fromkeys(STAFF_WITH_PARTIES, 200), "round_admin": 200},
                         default=403) | {"registered_user": 404}),
@@ -309,6 +312,10 @@ def world(party, other_party, focal_point, settings, tmp_path):
     objects["pillar"] = current.pillars.get(code="REG")
     objects["sub_pillar"] = objects["pillar"].sub_pillars.get(code="REG-2")
     objects["draft_document"] = make_document(objects["draft"], focal_point)
+    objects["import_job"] = ImportJob.objects.create(
+        round=current, uploaded_by=focal_point, file="imports/x.csv", original_name="x.csv",
+        extension="csv",
+    )  # fmt: skip
     objects["public_document"] = make_document(objects["public"], focal_point)
     return objects
 
