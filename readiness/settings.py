@@ -56,9 +56,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Before WhiteNoise, so that static files (SVG included) carry the policy too.
+    # First, so that every response carries their headers: static files (SVG included) and
+    # the security middleware's own redirect to HTTPS too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages such as the overview carry an inline SVG map: compressed, they stay light on a
     # slow link. (CSRF tokens are masked per request, which defeats BREACH-style guessing.)
