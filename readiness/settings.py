@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "readiness.apps.ReadinessConfig",
     "submissions",
     "reviews",
@@ -70,8 +73,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Reviewers and round admins finish the two-factor log-in before anything else.
+    "readiness.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
     "axes.middleware.AxesMiddleware",
@@ -143,6 +148,8 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "5"))  # per client address
 PASSWORD_RESET_WINDOW = 15 * 60  # seconds
+# Two-factor authentication for reviewers and round admins (readiness/two_factor.py).
+OTP_TOTP_ISSUER = "Article 6 Readiness Tracker"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -187,6 +194,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public results pages and API results lists, cached under keys carrying the round's versions
+# (readiness/results_cache.py); this is only a backstop lifetime. 0 turns the cache off.
+RESULTS_CACHE_SECONDS = int(os.environ.get("RESULTS_CACHE_SECONDS", "3600"))
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -217,6 +227,7 @@ SPECTACULAR_SETTINGS = {
         'session. Every error has the shape `{"error": {"status", "code", '
         '"message", "fields"}}`.'
     ),
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema document does not describe itself
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "readiness.api_schema.add_error_responses",
