@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -126,6 +127,9 @@ class RoundDetail(generics.RetrieveAPIView):
 )
 class ResultList(generics.ListAPIView):
     serializer_class = PartyResultSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["party__code", "total_rate", "grade"]
+    ordering = ["party__code"]
 
     def get_queryset(self):
         assessment_round = _round(self.request, self.kwargs["slug"])
@@ -134,7 +138,7 @@ class ResultList(generics.ListAPIView):
             rows = rows.filter(grade=grade)
         if region := self.request.query_params.get("region"):
             rows = rows.filter(party__region=region)
-        return rows.order_by("party__code")
+        return rows
 
 
 class ResultDetail(generics.RetrieveAPIView):

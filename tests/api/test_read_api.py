@@ -123,3 +123,21 @@ def test_service_refusals_have_the_error_shape():
     invalid = api_exception_handler(ValidationError({"narrative": ["Required."]}), {})
     assert invalid.status_code == 400
     assert invalid.data["error"]["fields"] == {"narrative": ["Required."]}
+
+
+def test_results_can_be_ordered_by_total_rate(client, party, other_party):
+    from readiness.models import PartyResult
+
+    published = round_with_methodology(
+        slug="2025", status=RoundStatus.PUBLISHED, parties=[party, other_party]
+    )
+    for member, rate, grade in ((party, "0.2", "C"), (other_party, "0.9", "A")):
+        PartyResult.objects.create(
+            round=published, party=member, total_rate=rate, grade=grade, pillars={},
+            sub_pillars={}, as_of_version=1,
+        )  # fmt: skip
+    url = reverse("api-result-list", kwargs={"slug": "2025"})
+    rows = client.get(url, {"ordering": "-total_rate"}).json()["results"]
+    assert [row["party"] for row in rows] == ["THA", "GHA"]
+    rows = client.get(url).json()["results"]
+    assert [row["party"] for row in rows] == ["GHA", "THA"]
