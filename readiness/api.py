@@ -12,7 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from readiness import export_responses, exports, policy, results, selectors
+from readiness import export_responses, exports, policy, results, results_cache, selectors
 from readiness.models import (
     AggregateResult,
     FactField,
@@ -112,6 +112,18 @@ def _round(request, slug):
         raise NotFound from error
 
 
+class CachedForThePublic:
+    """A list of a round's results whose JSON is cached for the public (results_cache)."""
+
+    cache_name = ""
+
+    def list(self, request, *args, **kwargs):
+        build = super().list
+        return results_cache.api_list(
+            request, self.kwargs["slug"], self.cache_name, lambda: build(request, *args, **kwargs)
+        )
+
+
 class RoundDetail(generics.RetrieveAPIView):
     serializer_class = RoundSerializer
 
@@ -125,8 +137,9 @@ class RoundDetail(generics.RetrieveAPIView):
         OpenApiParameter("region", str, description="Only this M49 region"),
     ]
 )
-class ResultList(generics.ListAPIView):
+class ResultList(CachedForThePublic, generics.ListAPIView):
     serializer_class = PartyResultSerializer
+    cache_name = "results"
     filter_backends = [OrderingFilter]
     ordering_fields = ["party__code", "total_rate", "grade"]
     ordering = ["party__code"]
@@ -158,8 +171,9 @@ class ResultDetail(generics.RetrieveAPIView):
         return result
 
 
-class AggregateList(generics.ListAPIView):
+class AggregateList(CachedForThePublic, generics.ListAPIView):
     serializer_class = AggregateSerializer
+    cache_name = "aggregates"
 
     def get_queryset(self):
         assessment_round = _round(self.request, self.kwargs["slug"])

@@ -2,11 +2,12 @@
 findings and open data. Unpublished rounds are shown to staff as a marked preview."""
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from readiness import export_responses, results
+from readiness import export_responses, results, results_cache
 from readiness.findings import findings
 from readiness.models import Grouping, Party, Region
 from readiness.results import bands_of, pillars_of
@@ -24,8 +25,24 @@ def _context(request, slug: str, **extra) -> dict:
     return {"round": assessment_round, "preview": preview, **extra}
 
 
+def _page(request, context: dict, page: str, build, vary: str = "", **shell) -> HttpResponse:
+    """The page `results/<page>.html` around its content, `results/_<page>.html` rendered
+    with the context `build(context)` completes; the public's copy comes from the cache."""
+
+    def render_content() -> str:
+        return render_to_string(f"results/_{page}.html", build(dict(context)), request)
+
+    content = results_cache.page_content(
+        request, context["round"], context["preview"], page, render_content, vary
+    )
+    return render(request, f"results/{page}.html", {**context, **shell, "content": content})
+
+
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    context = _context(request, slug)
+    return _page(request, _context(request, slug), "overview", _overview_context)
+
+
+def _overview_context(context: dict) -> dict:
     context["overview"] = results.overview(context["round"])
     context["view_box"] = results.world_map()["viewBox"]
     context["unassigned_shapes"] = results.world_map()["unassigned"]
@@ -35,7 +52,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         ("evidence", _("Evidence register (approved, non-confidential)")),
         ("methodology", _("Methodology")),
     ]
-    return render(request, "results/overview.html", context)
+    return context
 
 
 class PartyTableForm(forms.Form):
@@ -65,13 +82,31 @@ class PartyTableForm(forms.Form):
         ] + [(f"pillar:{p.code}", _("%(pillar)s rate") % {"pillar": p.name}) for p in pillars]
 
 
+TABLE_PARAMETERS = ("q", "grade", "region", "grouping", "sort", "level", "fact")
+
+
 def parties(request: HttpRequest, slug: str) -> HttpResponse:
-    context = _context(request, slug)
-    assessment_round = context["round"]
+    # Only the table's own parameters count (a stray one neither changes the page nor makes
+    # another cache entry).
+    query = QueryDict(mutable=True)
+    for name in TABLE_PARAMETERS:
+        if name in request.GET:
+            query.setlist(name, request.GET.getlist(name))
+    return _page(
+        request,
+        _context(request, slug, query=query),
+        "parties",
+        _parties_context,
+        vary=query.urlencode(),
+    )
+
+
+def _parties_context(context: dict) -> dict:
+    assessment_round, query = context["round"], context.pop("query")
     bands, pillars = bands_of(assessment_round), pillars_of(assessment_round)
-    form = PartyTableForm(request.GET or None, bands=bands, pillars=pillars)
+    form = PartyTableForm(query or None, bands=bands, pillars=pillars)
     filters = form.cleaned_data if form.is_valid() else {}
-    level_filter, fact_filter = request.GET.get("level", ""), request.GET.get("fact", "")
+    level_filter, fact_filter = query.get("level", ""), query.get("fact", "")
     rows = results.party_table(
         assessment_round,
         grade=filters.get("grade", ""),
@@ -82,7 +117,7 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
         level=level_filter,
         fact=fact_filter,
     )
-    query = request.GET.copy()
+    query = query.copy()
     query.pop("sort", None)
     context.update(
         form=form,
@@ -94,22 +129,29 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
         query_without_sort=query.urlencode(),
         current_sort=filters.get("sort") or "total",
     )
-    return render(request, "results/parties.html", context)
+    return context
 
 
 def profile(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    context = _context(request, slug)
     party = get_object_or_404(Party, code=code.upper())
-    if not context["round"].memberships.filter(party=party).exists():
-        raise Http404
-    context.update(party=party, profile=results.profile(request.user, context["round"], party))
-    return render(request, "results/profile.html", context)
+
+    def build(context: dict) -> dict:
+        # Membership changes move the round's evidence version: a cached page was a member's.
+        if not context["round"].memberships.filter(party=party).exists():
+            raise Http404
+        context["profile"] = results.profile(request.user, context["round"], party)
+        return context
+
+    return _page(request, _context(request, slug, party=party), "profile", build, vary=party.code)
 
 
 def key_findings(request: HttpRequest, slug: str) -> HttpResponse:
-    context = _context(request, slug)
+    return _page(request, _context(request, slug), "findings", _findings_context)
+
+
+def _findings_context(context: dict) -> dict:
     context["findings"] = findings(context["round"])
-    return render(request, "results/findings.html", context)
+    return context
 
 
 def download(request: HttpRequest, slug: str, dataset: str, extension: str) -> HttpResponse:

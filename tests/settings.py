@@ -10,6 +10,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process unless a test starts a real worker (tests/test_services_integration.py).
 CELERY_TASK_ALWAYS_EAGER = True
 
+# Factories write results without the recompute's versions, and ids come back between tests:
+# the results cache is off except in the tests of the cache itself (tests/results/).
+RESULTS_CACHE_SECONDS = 0
+
 # In CI the parallel test processes share one Redis: each keeps its cache keys apart.
 for _cache in CACHES.values():  # noqa: F405
     _cache["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

@@ -1,0 +1,200 @@
+"""The public results cache: a repeated request is served from it in a fixed, small number of
+queries; a new evidence or results version, a publication, another language, other filters or
+a visitor with a role never get someone else's copy."""
+
+# ruff: noqa: F811  (the `published` fixture is imported, then named as an argument)
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from readiness import results_cache
+from readiness.models import PartyResult, RoundComputation, RoundStatus
+from readiness.recompute import recompute
+from readiness.services import round_transition
+from reviews.services import review_decide
+from tests.factories import make_evidence, round_with_methodology, seeding_frozen_rounds
+from tests.results.test_public_pages import published  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def results_cache_on(settings):
+    settings.RESULTS_CACHE_SECONDS = 3600
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }
+
+
+PAGES = [
+    # (URL, queries when served from the cache)
+    ("/results/2025/", 2),  # the round; its versions and the other public rounds
+    ("/results/2025/parties/", 2),
+    ("/results/2025/parties/?grade=D&sort=name", 2),
+    ("/results/2025/parties/GHA/", 3),  # and the Party, for the title
+    ("/results/2025/findings/", 2),
+    ("/api/v1/rounds/2025/results/", 2),
+    ("/api/v1/rounds/2025/aggregates/", 2),
+]
+
+
+@pytest.mark.parametrize("url, cached_queries", PAGES)
+def test_a_second_request_is_served_from_the_cache(
+    client,
+    published,
+    url,
+    cached_queries,
+    django_assert_num_queries,
+):
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(cached_queries):
+        second = client.get(url)
+    assert second.status_code == 200
+    if url.startswith("/api/"):
+        assert second.json() == first.json()
+    else:  # the same page apart from the per-request CSRF token of the language switch
+        assert _content(second) == _content(first)
+
+
+def _content(response) -> str:
+    page = response.content.decode()
+    return page[page.index('<main id="main"') :]
+
+
+def _grade_shown(client, code="GHA") -> str:
+    rows = client.get("/api/v1/rounds/2025/results/").json()["results"]
+    return next(row["grade"] for row in rows if row["party"] == code)
+
+
+def _rewrite_result(assessment_round, grade: str, *, bump_version: bool) -> None:
+    """What a recompute does to a row (and, with bump_version, to the round's version)."""
+    with seeding_frozen_rounds():
+        PartyResult.objects.filter(round=assessment_round, party__code="GHA").update(grade=grade)
+        if bump_version:
+            computation = RoundComputation.objects.get(round=assessment_round)
+            computation.evidence_version += 1
+            computation.results_version = computation.evidence_version
+            computation.save()
+
+
+def test_new_figures_under_a_new_results_version_are_served_at_once(
+    client,
+    published,
+):
+    assert _grade_shown(client) == "D"
+    page = client.get("/results/2025/parties/GHA/").content.decode()
+    assert 'grade-chip grade-D">D<' in page
+    _rewrite_result(published, "C", bump_version=True)
+    assert _grade_shown(client) == "C"
+    assert 'grade-chip grade-C">C<' in client.get("/results/2025/parties/GHA/").content.decode()
+
+
+def test_without_a_new_version_the_cached_figures_stay(client, published):
+    """The counter-test: the cache really answers, and only the version moves it on."""
+    assert _grade_shown(client) == "D"
+    _rewrite_result(published, "C", bump_version=False)
+    assert _grade_shown(client) == "D"
+    results_cache_off = client.get("/api/v1/rounds/2025/results/", {"nocache": uuid.uuid4().hex})
+    assert results_cache_off.status_code == 200  # another URL, another entry: the new grade
+    rows = results_cache_off.json()["results"]
+    assert next(row["grade"] for row in rows if row["party"] == "GHA") == "C"
+
+
+def test_an_approval_and_its_recompute_each_change_the_key(
+    party, other_party, focal_point, reviewer
+):
+    assessment_round = round_with_methodology(
+        slug="2026", status=RoundStatus.OPEN, parties=[party, other_party]
+    )
+    recompute(assessment_round.pk)
+    before = results_cache.key_for(assessment_round, "overview")
+    evidence = make_evidence(
+        assessment_round=assessment_round, party=party, author=focal_point, status="submitted"
+    )
+    review_decide(actor=reviewer, evidence=evidence, decision="approve", expected_version=1)
+    approved = results_cache.key_for(assessment_round, "overview")
+    recompute(assessment_round.pk)
+    recomputed = results_cache.key_for(assessment_round, "overview")
+    assert len({before, approved, recomputed}) == 3
+
+
+def test_a_staff_preview_is_never_cached_and_publication_shows_the_public_the_new_round(
+    client, party, other_party, focal_point, reviewer, round_admin, django_assert_num_queries
+):
+    assessment_round = round_with_methodology(
+        slug="2026", status=RoundStatus.REVIEW, parties=[party, other_party]
+    )
+    make_evidence(assessment_round=assessment_round, party=party, author=focal_point,
+                  status="approved", code="REG-1", claimed_level=3)  # fmt: skip
+    recompute(assessment_round.pk)
+    client.force_login(reviewer)
+    for _ in range(2):
+        preview = client.get("/results/2026/parties/GHA/").content.decode()
+        assert "Preview" in preview
+    client.logout()
+    assert client.get("/results/2026/parties/GHA/").status_code == 404
+
+    round_transition(actor=round_admin, assessment_round=assessment_round, target="published")
+    first = client.get("/results/2026/parties/GHA/").content.decode()
+    assert "Preview" not in first and "(GHA)" in first
+    with django_assert_num_queries(3):
+        assert "Preview" not in client.get("/results/2026/parties/GHA/").content.decode()
+
+
+def test_staff_pages_are_computed_for_them_every_time(client, reviewer, published):
+    client.force_login(reviewer)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/results/2025/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] > 4  # both computed: not the cached handful of queries
+
+
+def test_a_focal_point_sees_the_confidential_evidence_the_cached_public_page_hides(
+    client,
+    published,
+    focal_point,
+):
+    url = "/results/2025/parties/GHA/"
+    assert "Secret MRV manual" not in client.get(url).content.decode()  # cached for the public
+    client.force_login(focal_point)
+    assert "Secret MRV manual" in client.get(url).content.decode()
+    client.logout()
+    assert "Secret MRV manual" not in client.get(url).content.decode()
+
+
+def test_languages_are_never_mixed(client, published):
+    assert "Overall readiness" in client.get("/results/2025/").content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get("/results/2025/").content.decode()
+    assert "加纳" in chinese and "Overall readiness" not in chinese
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Overall readiness" in client.get("/results/2025/").content.decode()
+
+
+def test_filters_get_their_own_entry_and_stray_parameters_none(
+    client,
+    published,
+    django_assert_num_queries,
+):
+    everyone = client.get("/results/2025/parties/").content.decode()
+    grade_a = client.get("/results/2025/parties/?grade=A").content.decode()
+    assert "3 Parties" in everyone and "0 Parties" in grade_a
+    with django_assert_num_queries(2):  # same table: the stray parameter is ignored
+        assert "3 Parties" in client.get("/results/2025/parties/?utm_source=x").content.decode()
+
+
+def test_the_cache_can_be_turned_off(client, published, settings):
+    settings.RESULTS_CACHE_SECONDS = 0
+    assert _grade_shown(client) == "D"
+    _rewrite_result(published, "C", bump_version=False)
+    assert _grade_shown(client) == "C"
