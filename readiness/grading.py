@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
+from itertools import repeat
+from operator import le
+from typing import NamedTuple
 
 from readiness import methodology_v1 as v1_definition
 
@@ -208,6 +211,20 @@ class PartyScore:
     sub_pillar_rates: dict[str, Fraction]
 
 
+class RowOutcome(NamedTuple):
+    """One row of checked levels scored in integers: pillar rate numerators (over the plan's
+    pillar denominators), the total rate numerator (over its total denominator), the grade and
+    the pillar scores (sums of awarded scores)."""
+
+    numerators: tuple[int, ...]
+    total_numerator: int
+    grade: str
+    pillar_scores: tuple[int, ...]
+
+
+ROW_MEMO_LIMIT = 20_000
+
+
 class _Plan:
     """Integer tables that make scoring a Party a handful of integer sums: every pillar rate is
     numerator / (lcm of its maximum scores × its sub-pillar count), and every total rate is
@@ -217,6 +234,8 @@ class _Plan:
         methodology.validate()
         self.max_by_code = {sub.code: sub.max_score for sub in methodology.sub_pillars_in_order}
         self.codes = tuple(self.max_by_code)
+        self.code_set = frozenset(self.codes)
+        self.maxima = tuple(self.max_by_code.values())
         self.sub_rates = {
             code: tuple(Fraction(level, top) for level in range(top + 1))
             for code, top in self.max_by_code.items()
@@ -229,6 +248,11 @@ class _Plan:
             self.pillars.append(
                 (pillar.code, max_score, multipliers, common * len(pillar.sub_pillars))
             )
+        index = {code: i for i, code in enumerate(self.codes)}
+        self.slots = tuple(
+            tuple((index[code], multiplier) for code, multiplier in multipliers)
+            for _, _, multipliers, _ in self.pillars
+        )  # per pillar: (position in a row, multiplier)
         total_weight = sum((pillar.weight for pillar in methodology.pillars), Fraction(0))
         coefficients = [
             pillar.weight / (total_weight * denominator)
@@ -238,6 +262,7 @@ class _Plan:
         self.total_coefficients = [int(c * self.total_denominator) for c in coefficients]
         self.bands = methodology.bands_best_first
         self._outcomes: dict[tuple[int, ...], tuple[tuple[Fraction, ...], Fraction, str]] = {}
+        self._row_outcomes: dict[tuple[int, ...], RowOutcome] = {}
 
     def checked(self, levels: Mapping[str, int]) -> dict[str, int]:
         for code, level in levels.items():
@@ -265,23 +290,46 @@ class _Plan:
             known = self._outcomes[numerators] = (rates, total, grade)
         return known
 
+    def row(self, levels: Mapping[str, int]) -> tuple[int, ...]:
+        """The checked levels as a tuple in sub-pillar order (missing codes count 0)."""
+        row = tuple(map(levels.get, self.codes, repeat(0)))
+        # The usual, valid case is checked at C speed; checked() names what is wrong.
+        if (
+            levels.keys() <= self.code_set
+            and set(map(type, row)) == {int}
+            and min(row) >= 0
+            and all(map(le, row, self.maxima))
+        ):
+            return row
+        return tuple(self.checked(levels).values())
+
+    def row_outcome(self, row: tuple[int, ...]) -> RowOutcome:
+        """The integer figures of one checked row: what aggregates sum (memoised, bounded: a
+        long-lived worker meets the same rows again at every recompute of a round)."""
+        known = self._row_outcomes.get(row)
+        if known is None:
+            numerators = tuple(sum(row[i] * m for i, m in slots) for slots in self.slots)
+            total = sum(n * k for n, k in zip(numerators, self.total_coefficients, strict=True))
+            scores = tuple(sum(row[i] for i, _ in slots) for slots in self.slots)
+            if len(self._row_outcomes) >= ROW_MEMO_LIMIT:
+                self._row_outcomes.clear()
+            known = RowOutcome(numerators, total, self.outcome(numerators)[2], scores)
+            self._row_outcomes[row] = known
+        return known
+
     def score(self, levels: Mapping[str, int]) -> PartyScore:
-        awarded = self.checked(levels)
-        numerators = tuple(
-            sum(awarded[code] * multiplier for code, multiplier in multipliers)
-            for _, _, multipliers, _ in self.pillars
-        )
+        row = self.row(levels)
+        numerators, _, _, pillar_scores = self.row_outcome(row)
         rates, total, grade = self.outcome(numerators)
         pillars = {
-            code: PillarScore(
-                code=code,
-                score=sum(awarded[sub_code] for sub_code, _ in multipliers),
-                max_score=max_score,
-                rate=rate,
+            code: PillarScore(code=code, score=score, max_score=max_score, rate=rate)
+            for (code, max_score, _, _), score, rate in zip(
+                self.pillars, pillar_scores, rates, strict=True
             )
-            for (code, max_score, multipliers, _), rate in zip(self.pillars, rates, strict=True)
         }
-        sub_rates = {code: self.sub_rates[code][level] for code, level in awarded.items()}
+        sub_rates = {
+            code: self.sub_rates[code][level] for code, level in zip(self.codes, row, strict=True)
+        }
         return PartyScore(
             total_rate=total, grade=grade, pillars=pillars, sub_pillar_rates=sub_rates
         )
@@ -400,13 +448,100 @@ def statistics_by_set(
     }
 
 
+@dataclass(frozen=True)
+class SetSummary:
+    aggregate: AggregateScore
+    statistics: dict[str, SubPillarStatistics]
+
+
+def summarise_sets(
+    methodology: Methodology,
+    levels_by_party: Mapping[str, Mapping[str, int]],
+    facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None,
+    sets: Mapping[str, Iterable[str]],
+) -> dict[str, SetSummary]:
+    """aggregate() and sub_pillar_statistics() for several sets of Parties (world, regions,
+    groupings...) in one pass: each member's levels are checked and scored once, and a set's
+    figures are integer sums over its members, the same exact values as aggregate() of their
+    scores and statistics_by_set(). A set's members must be keys of levels_by_party; a Party
+    named twice in a set counts once."""
+    plan = methodology.plan
+    members_by_set = {key: tuple(dict.fromkeys(members)) for key, members in sets.items()}
+    needed = set().union(*members_by_set.values())
+    rows = {party: plan.row(levels_by_party[party]) for party in needed}
+    outcomes = {party: plan.row_outcome(row) for party, row in rows.items()}
+    reported = _reported_facts(methodology, facts_by_party, needed)
+    grades = methodology.grades_best_first
+    empty_sums = (0,) * len(plan.pillars)
+    summaries = {}
+    for key, members in members_by_set.items():
+        count = len(members)
+        member_outcomes = [outcomes[party] for party in members]
+        numerator_sums = [
+            sum(column) for column in zip(*(o.numerators for o in member_outcomes), strict=True)
+        ]
+        grade_counts = dict.fromkeys(grades, 0)
+        for grade, n in Counter(o.grade for o in member_outcomes).items():
+            grade_counts[grade] += n
+        aggregate_score = AggregateScore(
+            party_count=count,
+            pillar_asr={
+                code: Fraction(numerator, denominator * count) if count else None
+                for (code, *_, denominator), numerator in zip(
+                    plan.pillars, numerator_sums or empty_sums, strict=True
+                )
+            },
+            total_asr=Fraction(
+                sum(o.total_numerator for o in member_outcomes), plan.total_denominator * count
+            )
+            if count
+            else None,
+            grade_counts=grade_counts,
+        )
+        member_rows = {party: rows[party] for party in members}
+        summaries[key] = SetSummary(
+            aggregate=aggregate_score,
+            statistics=_row_statistics(methodology, member_rows, reported),
+        )
+    return summaries
+
+
+def _row_statistics(
+    methodology: Methodology,
+    rows: Mapping[str, tuple[int, ...]],
+    reported: Mapping[tuple[str, str], list[tuple[str, object]]],
+) -> dict[str, SubPillarStatistics]:
+    """_statistics() over checked rows, counting each sub-pillar's column at once."""
+    columns = list(zip(*rows.values(), strict=True)) or [()] * len(methodology.plan.codes)
+    statistics: dict[str, SubPillarStatistics] = {}
+    for index, (sub, column) in enumerate(
+        zip(methodology.sub_pillars_in_order, columns, strict=True)
+    ):
+        level_counts = dict.fromkeys(range(sub.max_score + 1), 0)
+        level_counts.update(Counter(column))
+        facts = {}
+        for fact in sub.facts:
+            values = [
+                value
+                for party, value in reported.get((sub.code, fact.key), ())
+                if party in rows and rows[party][index] >= fact.min_level
+            ]
+            facts[fact.key] = _fact_statistics(fact, values)
+        statistics[sub.code] = SubPillarStatistics(level_counts=level_counts, facts=facts)
+    return statistics
+
+
 def _reported_facts(
     methodology: Methodology,
     facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None,
+    parties: set[str] | None = None,
 ) -> dict[tuple[str, str], list[tuple[str, object]]]:
-    """(sub-pillar code, fact key) → [(party, value)] for the values actually reported."""
+    """(sub-pillar code, fact key) → [(party, value)] for the values actually reported (by the
+    Parties named, or all)."""
     reported: dict[tuple[str, str], list[tuple[str, object]]] = {}
     for party, by_code in (facts_by_party or {}).items():
+        if parties is not None and party not in parties:
+            continue
         for sub in methodology.sub_pillars_in_order:
             values = by_code.get(sub.code) or {}
             for fact in sub.facts:

@@ -9,12 +9,14 @@ and the next run (scheduled by that change, or the periodic sweep) catches up.
 
 import functools
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from functools import partial
+from itertools import repeat
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -26,6 +28,7 @@ from readiness.history import tracked_bulk_create, tracked_bulk_update, tracked_
 from readiness.models import (
     AggregateResult,
     AssessmentRound,
+    Grouping,
     Party,
     PartyResult,
     RoundChange,
@@ -83,18 +86,36 @@ def schedule_recompute(round_id: int) -> bool:
 
 # --- reading ---------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class _RoundShape:
+    """A round's methodology in the engine's form, and its sub-pillars' ids → codes."""
+
+    methodology: grading.Methodology
+    codes_by_sub_pillar_id: dict[int, str]
+    digest: str  # of the methodology and the result format, part of every fingerprint
+
+
 # A methodology is frozen once its round leaves draft, so its engine form is kept per process.
 # The key includes the creation time so that a reused primary key (tests) cannot hit.
-_frozen_methodologies: dict[tuple, grading.Methodology] = {}
+_frozen_shapes: dict[tuple, _RoundShape] = {}
 
 
-def _methodology(assessment_round: AssessmentRound) -> grading.Methodology:
+def _read_shape(assessment_round: AssessmentRound) -> _RoundShape:
+    from readiness.models import SubPillar
+
+    methodology = methodology_spec_for_round(assessment_round)
+    codes = dict(SubPillar.objects.filter(pillar__round=assessment_round).values_list("pk", "code"))
+    return _RoundShape(methodology, codes, _digest(RESULT_FORMAT, methodology))
+
+
+def _shape(assessment_round: AssessmentRound) -> _RoundShape:
     if assessment_round.methodology_editable:
-        return methodology_spec_for_round(assessment_round)
+        return _read_shape(assessment_round)
     key = (assessment_round.pk, assessment_round.created_at)
-    if key not in _frozen_methodologies:
-        _frozen_methodologies[key] = methodology_spec_for_round(assessment_round)
-    return _frozen_methodologies[key]
+    if key not in _frozen_shapes:
+        _frozen_shapes[key] = _read_shape(assessment_round)
+    return _frozen_shapes[key]
 
 
 @dataclass
@@ -105,57 +126,129 @@ class RoundInputs:
     levels: dict[int, dict[str, int]]
     facts: dict[int, dict[str, dict]]
     evidence_ids: dict[int, dict[str, int]]
+    methodology_digest: str = ""
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@functools.cache
+def _queries() -> dict[str, str]:
+    """The pipeline's hot reads, written out once from the models' tables and columns: for a
+    round's evidence, building the query and converting every row through the ORM cost more
+    than running the query."""
+    from submissions.models import Evidence
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    through = Party.groupings.through
+    evidence, round_party, party = table(Evidence), table(RoundParty), table(Party)
+    return {
+        "members": (
+            f"SELECT m.{column(RoundParty, 'party')}, p.{column(Party, 'region')}, "
+            f"g.{column(Grouping, 'code')} FROM {round_party} m "
+            f"JOIN {party} p ON p.{column(Party, 'id')} = m.{column(RoundParty, 'party')} "
+            f"LEFT JOIN {table(through)} pg "
+            f"ON pg.{column(through, 'party')} = m.{column(RoundParty, 'party')} "
+            f"LEFT JOIN {table(Grouping)} g "
+            f"ON g.{column(Grouping, 'id')} = pg.{column(through, 'grouping')} "
+            f"WHERE m.{column(RoundParty, 'round')} = %s"
+        ),
+        # {facts} becomes the facts column for the sub-pillars that count facts, else NULL
+        "approved": (
+            f"SELECT {column(Evidence, 'id')}, {column(Evidence, 'party')}, "
+            f"{column(Evidence, 'sub_pillar')}, {column(Evidence, 'awarded_level')}, {{facts}} "
+            f"FROM {evidence} WHERE {column(Evidence, 'round')} = %s "
+            f"AND {column(Evidence, 'status')} = %s"
+        ),
+        "facts": (
+            f"CASE WHEN {column(Evidence, 'sub_pillar')} IN ({{ids}}) "
+            f"THEN {column(Evidence, 'facts')} END"
+        ),
+        "stored": (
+            f"SELECT {column(PartyResult, 'id')}, {column(PartyResult, 'party')}, NULL, "
+            f"{column(PartyResult, 'fingerprint')} FROM {table(PartyResult)} "
+            f"WHERE {column(PartyResult, 'round')} = %s UNION ALL "
+            f"SELECT {column(AggregateResult, 'id')}, NULL, {column(AggregateResult, 'key')}, "
+            f"{column(AggregateResult, 'fingerprint')} FROM {table(AggregateResult)} "
+            f"WHERE {column(AggregateResult, 'round')} = %s"
+        ),
+        "causes": (
+            f"SELECT {column(RoundChange, 'version')}, {column(RoundChange, 'description')}, "
+            f"{column(RoundChange, 'party')} FROM {table(RoundChange)} "
+            f"WHERE {column(RoundChange, 'round')} = %s AND {column(RoundChange, 'version')} > %s "
+            f"AND {column(RoundChange, 'version')} <= %s "
+            f"ORDER BY {column(RoundChange, 'version')}"
+        ),
+    }
 
 
 def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
-    """Everything the engine needs, in a fixed number of queries whatever the round's size."""
-    from submissions.models import Evidence, EvidenceStatus
+    """Everything the engine needs, in two queries whatever the round's size (plus the
+    methodology's, once per process when the round is no longer a draft)."""
+    from submissions.models import EvidenceStatus
 
-    methodology = _methodology(assessment_round)
-    regions = dict(
-        RoundParty.objects.filter(round=assessment_round).values_list("party_id", "party__region")
-    )
+    queries = _queries()
+    shape = _shape(assessment_round)
+    methodology = shape.methodology
+    regions: dict[int, str] = {}
     groupings: dict[str, set[int]] = {}
-    for party_id, code in Party.groupings.through.objects.filter(party_id__in=regions).values_list(
-        "party_id", "grouping__code"
-    ):
-        groupings.setdefault(code, set()).add(party_id)
-    approved = Evidence.objects.filter(round=assessment_round, status=EvidenceStatus.APPROVED)
-    known_codes = set(methodology.sub_pillar_codes)
+    for party_id, region, code in _fetch(queries["members"], [assessment_round.pk]):
+        regions[party_id] = region
+        if code is not None:
+            groupings.setdefault(code, set()).add(party_id)
+    codes = shape.codes_by_sub_pillar_id
+    with_facts = [pk for pk, code in codes.items() if methodology.sub_pillar(code).facts]
+    approved = queries["approved"].format(
+        facts=queries["facts"].format(ids=", ".join(["%s"] * len(with_facts)))
+        if with_facts
+        else "NULL"
+    )
     levels: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
     evidence_ids: dict[int, dict[str, int]] = {}
-    for evidence_id, party_id, code, level in approved.values_list(
-        "pk", "party_id", "sub_pillar__code", "awarded_level"
+    facts: dict[int, dict[str, dict]] = {}
+    for evidence_id, party_id, sub_pillar_id, level, evidence_facts in _fetch(
+        approved, [*with_facts, assessment_round.pk, EvidenceStatus.APPROVED.value]
     ):
-        if party_id in levels and code in known_codes and level is not None:
+        code = codes.get(sub_pillar_id)
+        if code is None or party_id not in levels:
+            continue
+        if level is not None:
             levels[party_id][code] = level
             evidence_ids.setdefault(party_id, {})[code] = evidence_id
-    fact_codes = [sub.code for sub in methodology.sub_pillars_in_order if sub.facts]
-    facts: dict[int, dict[str, dict]] = {}
-    for party_id, code, evidence_facts in (
-        approved.filter(sub_pillar__code__in=fact_codes)
-        .exclude(facts={})
-        .values_list("party_id", "sub_pillar__code", "facts")
-    ):
-        facts.setdefault(party_id, {})[code] = evidence_facts
-    return RoundInputs(methodology, regions, groupings, levels, facts, evidence_ids)
+        if evidence_facts is not None and evidence_facts != "{}":
+            if isinstance(evidence_facts, str):  # the drivers hand JSON over as text
+                evidence_facts = json.loads(evidence_facts)
+            if evidence_facts:
+                facts.setdefault(party_id, {})[code] = evidence_facts
+    return RoundInputs(methodology, regions, groupings, levels, facts, evidence_ids, shape.digest)
 
 
 # --- computing -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
 def _rate(value: Fraction | None) -> str | None:
-    if value is None:
-        return None
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return None if value is None else _ratio(value.numerator, value.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ratio(numerator: int, denominator: int) -> str:
+    exact = Decimal(numerator) / Decimal(denominator)
     return str(exact.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN))
 
 
 # Stored results are compared by a fingerprint of what determines them, so unchanged rows are
-# neither computed nor written. Bump this when the shape or format of stored values changes:
-# every row is then rewritten once.
-RESULT_FORMAT = 1
+# neither computed nor written. Bump this when the shape or format of stored values or of the
+# fingerprints changes: every row is then recomputed once (and rewritten only if its values
+# differ).
+RESULT_FORMAT = 2
 
 
 def _digest(*parts) -> str:
@@ -176,25 +269,38 @@ def fingerprints(inputs: RoundInputs, sets: dict[str, set[int]]) -> tuple[dict, 
     """Per Party and per set, a digest of exactly what its stored values are computed from:
     the methodology, the levels, and the evidence (Parties) or counted facts (sets)."""
     methodology = inputs.methodology
-    method = _digest(RESULT_FORMAT, methodology)
+    method = inputs.methodology_digest or _digest(RESULT_FORMAT, methodology)
+    codes = methodology.sub_pillar_codes
     counted_facts = [
-        (sub.code, fact) for sub in methodology.sub_pillars_in_order for fact in sub.facts
+        (index, sub.code, fact)
+        for index, sub in enumerate(methodology.sub_pillars_in_order)
+        for fact in sub.facts
     ]
     parties, members = {}, {}
     for party_id, levels in inputs.levels.items():
-        row = tuple(levels.get(code, 0) for code in methodology.sub_pillar_codes)
-        evidence_ids = inputs.evidence_ids.get(party_id, {})
-        parties[party_id] = _digest(method, row, sorted(evidence_ids.items()))
-        facts = inputs.facts.get(party_id, {})
-        counted = tuple(
-            value
-            for code, fact in counted_facts
-            if levels.get(code, 0) >= fact.min_level
-            and grading.is_reported(value := facts.get(code, {}).get(fact.key))
+        row = tuple(map(levels.get, codes, repeat(0)))
+        evidence_ids = inputs.evidence_ids.get(party_id)
+        evidence_row = tuple(map(evidence_ids.get, codes, repeat(0))) if evidence_ids else ()
+        parties[party_id] = _digest(method, row, evidence_row)
+        facts = inputs.facts.get(party_id)
+        counted = (
+            tuple(
+                (code, fact.key, value)
+                for index, code, fact in counted_facts
+                if row[index] >= fact.min_level
+                and grading.is_reported(value := facts.get(code, {}).get(fact.key))
+            )
+            if facts
+            else ()
         )
-        members[party_id] = _digest(row, counted)
+        members[party_id] = repr((party_id, row, counted))
     aggregates = {
-        key: _digest(method, key, sorted((party_id, members[party_id]) for party_id in party_ids))
+        key: hashlib.blake2b(
+            "|".join(
+                [method, key, *(members[party_id] for party_id in sorted(party_ids))]
+            ).encode(),
+            digest_size=20,
+        ).hexdigest()
         for key, party_ids in sets.items()
     }
     return parties, aggregates
@@ -229,14 +335,14 @@ def compute(
     """Pure: results as plain values, ready to write, for the Parties and sets named (all by
     default)."""
     methodology = inputs.methodology
+    plan = methodology.plan
     all_sets = party_sets(inputs)
     wanted_sets = all_sets if sets is None else {key: all_sets[key] for key in sets}
     wanted_parties = set(inputs.levels) if parties is None else parties
-    needed = wanted_parties.union(*wanted_sets.values())
-    scores = grading.score_parties(methodology, {p: inputs.levels[p] for p in needed})
     party_values = {}
     for party_id in wanted_parties:
-        score = scores[party_id]
+        levels = inputs.levels[party_id]
+        score = plan.score(levels)
         evidence_ids = inputs.evidence_ids.get(party_id, {})
         party_values[party_id] = {
             "total_rate": Decimal(_rate(score.total_rate)),
@@ -246,23 +352,21 @@ def compute(
                 for code, p in score.pillars.items()
             },
             "sub_pillars": {
-                code: {"level": inputs.levels[party_id].get(code, 0)}
+                code: {"level": levels.get(code, 0)}
                 | ({"evidence_id": evidence_ids[code]} if code in evidence_ids else {})
                 for code in methodology.sub_pillar_codes
             },
         }
-    statistics = grading.statistics_by_set(
-        methodology, {p: inputs.levels[p] for p in needed}, inputs.facts, wanted_sets
-    )
+    summaries = grading.summarise_sets(methodology, inputs.levels, inputs.facts, wanted_sets)
     aggregates = {}
-    for key, party_ids in wanted_sets.items():
-        aggregate = grading.aggregate(methodology, (scores[p] for p in party_ids))
+    for key, summary in summaries.items():
+        aggregate = summary.aggregate
         aggregates[key] = {
             "party_count": aggregate.party_count,
             "pillar_asr": {code: _rate(rate) for code, rate in aggregate.pillar_asr.items()},
             "total_asr": Decimal(_rate(aggregate.total_asr)) if aggregate.party_count else None,
             "grade_counts": aggregate.grade_counts,
-            "statistics": _statistics_values(statistics[key]),
+            "statistics": _statistics_values(summary.statistics),
         }
     return ComputedRound(parties=party_values, aggregates=aggregates)
 
@@ -278,12 +382,8 @@ def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int,
     cause overall (for rows no particular change names)."""
     per_party: dict[int, str] = {}
     overall = "recomputed"
-    for version, description, party_id in (
-        RoundChange.objects.filter(
-            round=assessment_round, version__gt=after_version, version__lte=up_to
-        )
-        .order_by("version")
-        .values_list("version", "description", "party_id")
+    for version, description, party_id in _fetch(
+        _queries()["causes"], [assessment_round.pk, after_version, up_to]
     ):
         overall = f"v{version}: {description}"
         if party_id:
@@ -291,19 +391,23 @@ def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int,
     return per_party, overall
 
 
-def _stored_fingerprints(model, assessment_round, key_field: str) -> dict:
-    return {
-        key: (pk, stored)
-        for pk, key, stored in model.objects.filter(round=assessment_round).values_list(
-            "pk", key_field, "fingerprint"
-        )
-    }
+def _stored_fingerprints(assessment_round) -> tuple[dict, dict]:
+    """(pk, fingerprint) of the stored rows, per Party and per set key, in one query."""
+    stored_parties, stored_sets = {}, {}
+    round_id = assessment_round.pk
+    for pk, party_id, key, fingerprint in _fetch(_queries()["stored"], [round_id, round_id]):
+        if key is None:
+            stored_parties[party_id] = (pk, fingerprint)
+        else:
+            stored_sets[key] = (pk, fingerprint)
+    return stored_parties, stored_sets
 
 
 def _sync(model, assessment_round, key_field: str, computed: dict, prints: dict, stored: dict,
           fields, *, version, actor, reasons: dict, overall: str) -> None:  # fmt: skip
-    """Writes the computed rows (the changed ones) and deletes the rows no longer wanted, each
-    with its history row."""
+    """Writes the computed rows and deletes the rows no longer wanted. A stored row whose
+    fingerprint changed but whose values did not (a format bump, a methodology edit that moves
+    nothing) only gets its new fingerprint: no history row, the same as_of_version."""
     created, changed = [], []
     for key, values in computed.items():
         pk = stored.get(key, (None, None))[0]
@@ -312,9 +416,10 @@ def _sync(model, assessment_round, key_field: str, computed: dict, prints: dict,
         row.as_of_version = version
         row._change_reason = reasons.get(key, overall)
         (changed if pk else created).append(row)
-    tracked_bulk_create(model, created, actor=actor, reason=overall)
+    if created:
+        tracked_bulk_create(model, created, actor=actor, reason=overall)
     tracked_bulk_update(model, changed, [*fields, "fingerprint", "as_of_version"], actor=actor,
-                        reason=overall)  # fmt: skip
+                        reason=overall, unless_equal=fields)  # fmt: skip
     gone = [pk for key, (pk, _) in stored.items() if key not in prints]
     for row in model.objects.filter(pk__in=gone):
         tracked_delete(row, actor=actor, reason=overall)  # no longer in the round
@@ -328,8 +433,7 @@ def _write(assessment_round, inputs: RoundInputs, version: int, after_version: i
     """Computes and writes only the rows whose inputs changed since they were stored."""
     sets = party_sets(inputs)
     party_prints, set_prints = fingerprints(inputs, sets)
-    stored_parties = _stored_fingerprints(PartyResult, assessment_round, "party_id")
-    stored_sets = _stored_fingerprints(AggregateResult, assessment_round, "key")
+    stored_parties, stored_sets = _stored_fingerprints(assessment_round)
     parties, keys = _changed(party_prints, stored_parties), _changed(set_prints, stored_sets)
     gone = set(stored_parties) - set(party_prints) or set(stored_sets) - set(set_prints)
     if not parties and not keys and not gone:
@@ -368,14 +472,14 @@ def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
     started = time.perf_counter()
     with transaction.atomic():
         _lock_round(round_id)
-        state, _ = RoundComputation.objects.get_or_create(round_id=round_id)
+        state, _ = RoundComputation.objects.select_related("round").get_or_create(round_id=round_id)
         version = state.evidence_version  # read before the data: see the module docstring
         never_computed = (
             state.computed_at is None and RoundParty.objects.filter(round_id=round_id).exists()
         )
         if state.results_version >= version and not never_computed and not force:
             return RecomputeOutcome(round_id, version, False, _ms(started))
-        assessment_round = AssessmentRound.objects.get(pk=round_id)
+        assessment_round = state.round
         if assessment_round.is_frozen:  # published results never change (DESIGN §4)
             logger.warning("round %s is published: its results are not recomputed", round_id)
             return RecomputeOutcome(round_id, version, False, _ms(started))

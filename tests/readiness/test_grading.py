@@ -24,6 +24,7 @@ from readiness.grading import (
     score_party,
     statistics_by_set,
     sub_pillar_statistics,
+    summarise_sets,
 )
 
 V1 = methodology_v1()
@@ -568,3 +569,49 @@ def test_statistics_by_set_equal_the_statistics_of_each_set():
         subset = {party: levels[party] for party in members}
         assert by_set[key] == sub_pillar_statistics(methodology, subset, facts)
     assert by_set["pair"]["INF-1"].facts["standard_basis"].value_counts == {"own": 1}
+
+
+FACT_VALUES = {
+    "choice": st.sampled_from(["own", "existing", "both", ""]),
+    "date": st.sampled_from(["2024-05-01", ""]),
+    "integer": st.integers(0, 9),
+    "boolean": st.booleans(),
+    "party_list": st.lists(st.sampled_from(["JPN", "CHE", "SGP"]), max_size=2),
+}
+
+
+@st.composite
+def facts_for(draw, methodology: Methodology, parties: list[str]) -> dict:
+    """Reported fact values for some Parties' sub-pillars (None, "" and [] included)."""
+    facts: dict = {}
+    for party in parties:
+        for sub in methodology.sub_pillars_in_order:
+            if sub.facts and draw(st.booleans()):
+                facts.setdefault(party, {})[sub.code] = {
+                    fact.key: draw(st.none() | FACT_VALUES[fact.kind]) for fact in sub.facts
+                }
+    return facts
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), methodology=methodologies)
+def test_summarise_sets_equals_aggregate_and_statistics_of_each_set(data, methodology):
+    """The recompute's one-pass summaries (integer sums per set) equal the plain engine."""
+    levels_by_party = data.draw(st.dictionaries(party_codes, levels_for(methodology), max_size=8))
+    parties = sorted(levels_by_party)
+    members = st.lists(st.sampled_from(parties), max_size=8) if parties else st.just([])
+    sets = data.draw(st.dictionaries(st.sampled_from(["world", "a", "b"]), members, max_size=3))
+    facts = data.draw(facts_for(methodology, parties))
+    summaries = summarise_sets(methodology, levels_by_party, facts, sets)
+    scores = score_parties(methodology, levels_by_party)
+    statistics = statistics_by_set(methodology, levels_by_party, facts, sets)
+    assert set(summaries) == set(sets)
+    for key, named in sets.items():
+        distinct = list(dict.fromkeys(named))  # a Party named twice counts once
+        assert summaries[key].aggregate == aggregate(methodology, [scores[p] for p in distinct])
+        assert summaries[key].statistics == statistics[key]
+
+
+def test_summarise_sets_refuses_bad_levels_like_the_engine():
+    with pytest.raises(LevelError, match=r"sub-pillar IMP-4: level True is outside"):
+        summarise_sets(V1, {"GHA": V1_ALL_MAX, "BAD": {"IMP-4": True}}, None, {"w": ["BAD"]})

@@ -280,3 +280,121 @@ def test_explain_page_hides_reviewers_and_confidential_evidence_from_the_public(
     open_round.save()
     page = client.get(reverse("party-result", args=["2026", "GHA"])).content.decode()
     assert "Confidential evidence" in page and f"#{evidence.pk}" not in page
+
+
+def _six_places(rate) -> str | None:
+    if rate is None:
+        return None
+    return str((Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(Decimal("1e-6")))
+
+
+def test_stored_aggregates_equal_the_engine_run_directly(open_round, party, other_party,
+                                                         focal_point):  # fmt: skip
+    """The pipeline's fast paths (one pass over the round, integer sums per set) store what the
+    engine's plain functions give: score_parties, aggregate and the statistics, facts included."""
+    from readiness.models import Grouping
+    from readiness.recompute import mark_round_changed
+
+    ldc = Grouping.objects.create(code="ldc", kind="category", name_en="LDCs")
+    party.groupings.add(ldc)
+    other_party.groupings.add(ldc)
+    given = [
+        (party, "REG-1", 3, {"instrument_type": "law", "adoption_date": "2024-05-01"}),
+        (party, "IMP-2", 2, {"counterparts": ["JPN", "CHE"]}),
+        (other_party, "REG-1", 1, {"instrument_type": "decree"}),
+        (other_party, "IMP-3", 1, {"activities_authorised": 4}),
+        (other_party, "INF-1", 1, {"standard_basis": "own"}),  # below the fact's level 2
+    ]
+    for member, code, level, facts in given:
+        make_evidence(assessment_round=open_round, party=member, author=focal_point,
+                      status="approved", code=code, claimed_level=level, facts=facts)  # fmt: skip
+    with transaction.atomic():
+        mark_round_changed(open_round, kind="manual", description="evidence loaded")
+    recompute(open_round.pk)
+
+    methodology = grading.methodology_v1()
+    levels = {party.pk: {}, other_party.pk: {}}
+    facts: dict = {}
+    for member, code, level, values in given:
+        levels[member.pk][code] = level
+        facts.setdefault(member.pk, {})[code] = values
+    scores = grading.score_parties(methodology, levels)
+    sets = {"world": list(levels), "grouping:ldc": list(levels), "region:africa": [party.pk],
+            "region:asia": [other_party.pk]}  # fmt: skip
+    statistics = grading.statistics_by_set(methodology, levels, facts, sets)
+    for key, members in sets.items():
+        expected = grading.aggregate(methodology, [scores[p] for p in members])
+        stored = AggregateResult.objects.get(round=open_round, key=key)
+        assert stored.party_count == expected.party_count
+        assert stored.grade_counts == expected.grade_counts
+        assert stored.pillar_asr == {c: _six_places(r) for c, r in expected.pillar_asr.items()}
+        assert str(stored.total_asr) == _six_places(expected.total_asr)
+        for code, stats in statistics[key].items():
+            assert stored.statistics[code]["levels"] == {
+                str(level): n for level, n in stats.level_counts.items()
+            }
+            for fact_key, fact in stats.facts.items():
+                assert stored.statistics[code]["facts"][fact_key] == {
+                    "reporting": fact.parties_reporting,
+                    "values": {str(v): n for v, n in fact.value_counts.items()},
+                    "total": fact.total,
+                }
+    world = AggregateResult.objects.get(round=open_round, key="world").statistics
+    assert world["IMP-2"]["facts"]["counterparts"]["total"] == 2
+    assert world["INF-1"]["facts"]["standard_basis"]["reporting"] == 0
+
+
+def history_count() -> int:
+    return PartyResult.history.count() + AggregateResult.history.count()
+
+
+def test_new_fingerprints_for_unchanged_values_write_no_history(approve, open_round):
+    """After a change of the fingerprint format every row is recomputed once; rows whose values
+    did not move keep their history and their version, and only take the new fingerprint."""
+    approve("REG-1", 2)
+    values = list(PartyResult.objects.values("pk", *PARTY_VALUES, "as_of_version").order_by("pk"))
+    fingerprints = dict(PartyResult.objects.values_list("pk", "fingerprint"))
+    before = history_count()
+    PartyResult.objects.update(fingerprint="from an older format")
+    AggregateResult.objects.update(fingerprint="from an older format")
+    assert recompute(open_round.pk, force=True).computed
+    assert history_count() == before
+    assert (
+        list(PartyResult.objects.values("pk", *PARTY_VALUES, "as_of_version").order_by("pk"))
+        == values
+    )
+    assert dict(PartyResult.objects.values_list("pk", "fingerprint")) == fingerprints
+    assert not AggregateResult.objects.filter(fingerprint="from an older format").exists()
+
+
+PARTY_VALUES = ("total_rate", "grade", "pillars", "sub_pillars")
+
+
+def test_a_methodology_edit_that_moves_no_result_writes_no_history(
+    round_admin, party, django_capture_on_commit_callbacks
+):
+    from readiness.models import GradeBand
+    from tests.factories import round_with_methodology
+
+    draft = round_with_methodology(parties=[party])
+    recompute(draft.pk)
+    assert PartyResult.objects.get(round=draft).grade == "D"
+    before = history_count()
+    band = GradeBand.objects.get(round=draft, grade="A")
+    band.min_total_rate = Decimal("0.8")  # no Party is anywhere near grade A
+    with django_capture_on_commit_callbacks(execute=True):
+        methodology_item_save(actor=round_admin, item=band)
+    assert RoundComputation.objects.get(round=draft).is_current
+    assert history_count() == before
+
+
+def test_a_cause_longer_than_the_history_column_is_cut_to_fit(open_round, party, focal_point):
+    from readiness.recompute import mark_round_changed
+
+    make_evidence(assessment_round=open_round, party=party, author=focal_point,
+                  status="approved", code="REG-2", claimed_level=1)  # fmt: skip
+    with transaction.atomic():
+        mark_round_changed(open_round, kind="manual", party=party, description="why " * 70)
+    assert recompute(open_round.pk).computed
+    reason = result_of(open_round, party).history.first().history_change_reason
+    assert reason.startswith("v") and reason.endswith("…") and len(reason) == 100
