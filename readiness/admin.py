@@ -7,7 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,6 +36,10 @@ from readiness.models import (
 # secrets their owners manage on their own page.
 admin.site.unregister(Group)
 admin.site.unregister(TokenProxy)
+# Two-factor devices are set up by their owners and reset through the two-factor service (see
+# the "Two-factor authentication" line of an account); their secrets never show in the admin.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class PolicyPermissions:
@@ -271,7 +279,22 @@ class UserAdmin(PolicyAdmin):
     search_fields = ("username", "email", "first_name", "last_name")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("username",) if obj else ()
+        return ("username", "two_factor") if obj else ()
+
+    @admin.display(description=_("Two-factor authentication"))
+    def two_factor(self, obj):
+        device = TOTPDevice.objects.filter(user=obj, confirmed=True).first()
+        state = (
+            _("set up on %(date)s") % {"date": f"{device.created_at:%Y-%m-%d}"}
+            if device and device.created_at
+            else _("set up")
+            if device
+            else _("not set up")
+        )
+        if obj.is_system:
+            return state
+        url = reverse("two-factor-reset", args=[obj.get_username()])  # refuses one's own
+        return format_html('{} · <a href="{}">{}</a>', state, url, _("Reset"))
 
     def has_add_permission(self, request):
         return policy.can_manage_assignments(request.user)

@@ -4,6 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 
 from readiness import policy
+from readiness.two_factor import verification_pending
 
 
 class ReadinessAdminSite(admin.AdminSite):
@@ -13,7 +14,8 @@ class ReadinessAdminSite(admin.AdminSite):
     site_title = _("Article 6 Readiness Tracker")
 
     def has_permission(self, request):
-        return policy.can_use_admin(request.user)
+        # Round admins, and only once their session passed the two-factor check.
+        return policy.can_use_admin(request.user) and not verification_pending(request)
 
     def login(self, request, extra_context=None):
         return redirect_to_login(

@@ -24,6 +24,11 @@ def _body(status_code: int, code: str, message: str, fields: dict | None = None)
     return {"error": error}
 
 
+def error_response(status_code: int, code: str, message: str) -> JsonResponse:
+    """The same shape for refusals made outside DRF (e.g. by a middleware)."""
+    return JsonResponse(_body(status_code, code, message), status=status_code)
+
+
 def api_exception_handler(error, context):
     if isinstance(error, DomainError):
         return Response(_body(409, "conflict", error.message), status=status.HTTP_409_CONFLICT)

@@ -4,6 +4,7 @@ reproducing the report's figures and an open 2026 round with evidence in every w
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -11,8 +12,13 @@ from readiness.demo_rounds import load_2025, load_2026
 from readiness.models import AssignmentRole, Party
 from readiness.party_register import grouping_rows, read_party_file
 from readiness.services import parties_load, party_assignment_add, system_user, user_create
+from readiness.services.two_factor import two_factor_demo_device
 
 DEMO_PASSWORD = "article6-demo"
+# Demo reviewers and round admins get an authenticator device with this published key (the
+# RFC 6238 test key; base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ): `manage.py demo_otp_code
+# <username>` prints the current code. Only in demo mode; never on a real deployment.
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ def _ensure_accounts(actor) -> None:
                 is_reviewer=account.is_reviewer,
                 is_round_admin=account.is_round_admin,
             )
+        if settings.DEMO_MODE and (account.is_reviewer or account.is_round_admin):
+            two_factor_demo_device(actor=actor, user=user, key_hex=DEMO_TOTP_KEY_HEX)
         for code in account.focal_point_for:
             party_assignment_add(
                 actor=actor, user=user, party=parties[code], role=AssignmentRole.FOCAL_POINT

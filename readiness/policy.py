@@ -63,6 +63,16 @@ def can_use_admin(user) -> bool:
     return is_round_admin(user)
 
 
+def requires_two_factor(user) -> bool:
+    """Reviewers and round admins (superusers included) prove a second factor at every log-in."""
+    return is_reviewer(user) or is_round_admin(user)
+
+
+def can_reset_two_factor(actor, user) -> bool:
+    """Another round admin (or the system account, for operators) may reset someone's devices."""
+    return is_round_admin(actor) and actor.pk != user.pk
+
+
 def can_manage_rounds(user) -> bool:
     return is_round_admin(user)
 

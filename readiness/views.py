@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from readiness import policy, selectors, services
+from readiness import policy, selectors, services, two_factor
 from readiness.checklist import publication_checklist
 from readiness.exceptions import DomainError
 from readiness.explain import explain
@@ -139,8 +139,13 @@ def party_result(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 @login_required
 def api_token(request: HttpRequest) -> HttpResponse:
-    """The user's API token: create (or replace) it, shown once, or revoke it."""
+    """The user's API token: create (or replace) it, shown once, or revoke it. Reviewers and
+    round admins need a verified two-factor session (tokens themselves are not asked for one);
+    TwoFactorMiddleware already ensures it, this keeps the rule next to the page."""
     from rest_framework.authtoken.models import Token
+
+    if two_factor.verification_pending(request):
+        return redirect(two_factor.step_url(request))
 
     new_key = None
     if request.method == "POST":

@@ -4,7 +4,12 @@ from urllib.parse import urlparse
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from readiness import policy
 from readiness.models import AssignmentRole
 from tests.factories import AssignmentFactory, PartyFactory, UserFactory
 
@@ -37,6 +42,44 @@ def _services_for_markers(request):
             service_missing("this test needs Redis (set REDIS_URL=redis://...)")
         elif not _reachable(url):
             service_missing(f"Redis at {url} is unreachable")
+
+
+def confirmed_totp_device(user) -> TOTPDevice:
+    """The user's authenticator device, set up and confirmed (created if need be)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+
+
+def verify_two_factor(client: Client, user) -> None:
+    """Marks the client's session as two-factor verified for `user`, through django_otp's own
+    login() — as after entering a correct code."""
+    request = HttpRequest()
+    request.session = client.session
+    request.user = user
+    otp_login(request, confirmed_totp_device(user))
+    request.session.save()
+
+
+_django_force_login = Client.force_login
+
+
+def force_login_without_two_factor(client: Client, user, backend=None) -> None:
+    """A password log-in only: reviewers and round admins still owe the second factor."""
+    _django_force_login(client, user, backend)
+
+
+def force_login_completing_two_factor(client: Client, user, backend=None) -> None:
+    _django_force_login(client, user, backend)
+    if policy.requires_two_factor(user):
+        verify_two_factor(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_two_factor(monkeypatch):
+    """In this suite `client.force_login(user)` stands for a completed log-in: reviewers and
+    round admins also get a confirmed device and a verified session (APIClient included). Tests
+    of the two-factor step itself use force_login_without_two_factor or the real forms."""
+    monkeypatch.setattr(Client, "force_login", force_login_completing_two_factor)
 
 
 @pytest.fixture

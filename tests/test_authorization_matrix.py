@@ -173,6 +173,16 @@ CASES = [
     Case("login"),
     Case("api-token", overrides=ANONYMOUS_REDIRECT),
     Case("api-token", method="post", data={"action": "create"}, overrides=ANONYMOUS_REDIRECT),
+    # Two-factor pages: for reviewers and round admins (already verified here: they move on)
+    Case("two-factor-setup", default=404,
+         overrides={"anonymous": 302, "reviewer": 302, "round_admin": 302}),
+    Case("two-factor-verify", default=404,
+         overrides={"anonymous": 302, "reviewer": 302, "round_admin": 302}),
+    Case("two-factor-backup-codes", default=302),  # none waiting to be shown
+    Case("two-factor-reset", {"username": "focal.gha"},
+         overrides=only({"round_admin": 200}, default=403)),
+    Case("two-factor-reset", {"username": "focal.gha"}, method="post",
+         data={"reason": "lost phone"}, overrides=only({"round_admin": 302}, default=403)),
     Case("logout", method="post", default=302),
     Case("logout", default=405),
     Case("password_change", overrides=ANONYMOUS_REDIRECT),

@@ -54,6 +54,30 @@ def page(chromium):
     context.close()
 
 
+def log_in(page, base_url: str, username: str, password: str, next_path: str = "/") -> None:
+    """Logs in through the real form; reviewers and round admins then type the code their
+    authenticator app would show, computed from their device's key."""
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/two-factor/verify/" in page.url:
+        enter_code(page, username)
+
+
+def enter_code(page, username: str) -> None:
+    """On the verify page: the code the user's authenticator app would show now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from readiness.two_factor import current_code
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    page.fill("#id_code", current_code(device))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

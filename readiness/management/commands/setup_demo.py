@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
@@ -16,3 +17,13 @@ class Command(BaseCommand):
         )
         for account in accounts:
             self.stdout.write(f"  {account.username:<16} {account.role}")
+        if settings.DEMO_MODE:
+            self.stdout.write(
+                "Reviewers and round admins also enter a two-factor code: "
+                "`python manage.py demo_otp_code <username>` prints it (demo only)."
+            )
+        else:
+            self.stdout.write(
+                "Not in demo mode: reviewers and round admins set up their own two-factor "
+                "device at their first log-in."
+            )
