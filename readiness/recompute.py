@@ -12,7 +12,8 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from functools import partial
@@ -189,7 +190,8 @@ def _queries() -> dict[str, str]:
         "round_state": (
             f"SELECT r.*, c.{state['evidence_version']} AS state_evidence_version, "
             f"c.{state['results_version']} AS state_results_version, "
-            f"c.{state['computed_at']} AS state_computed_at "
+            f"c.{state['computed_at']} AS state_computed_at, "
+            f"c.{state['compute_count']} AS state_compute_count "
             f"FROM {table(AssessmentRound)} r JOIN {table(RoundComputation)} c "
             f"ON c.{column(RoundComputation, 'round')} = r.{column(AssessmentRound, 'id')} "
             f"WHERE r.{column(AssessmentRound, 'id')} = %s"
@@ -236,7 +238,7 @@ def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
         else "NULL"
     )
     levels: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
-    evidence_ids: dict[int, dict[str, int]] = {}
+    evidence_ids: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
     facts: dict[int, dict[str, dict]] = {}
     for evidence_id, party_id, sub_pillar_id, level, evidence_facts in _fetch(
         approved, [*with_facts, assessment_round.pk, EvidenceStatus.APPROVED.value]
@@ -246,7 +248,7 @@ def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
             continue
         if level is not None:
             levels[party_id][code] = level
-            evidence_ids.setdefault(party_id, {})[code] = evidence_id
+            evidence_ids[party_id][code] = evidence_id
         if evidence_facts is not None and evidence_facts != "{}":
             if isinstance(evidence_facts, str):  # the drivers hand JSON over as text
                 evidence_facts = json.loads(evidence_facts)
@@ -289,9 +291,42 @@ def party_sets(inputs: RoundInputs) -> dict[str, set[int]]:
     return sets
 
 
-def fingerprints(inputs: RoundInputs, sets: dict[str, set[int]]) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class Written:
+    """What a recompute left in the results tables, kept by its process. While the round's
+    compute_count and computed_at are still the ones that recompute stamped, this is exactly
+    what is stored (every write to the results tables is a recompute, under the round's lock,
+    that stamps both), so the next recompute needs neither to read the stored fingerprints nor
+    to hash the inputs that did not change."""
+
+    count: int
+    stamped_at: datetime | None
+    method: str
+    parties: dict[int, tuple[int, str, tuple]]  # Party → (row pk, fingerprint, its inputs)
+    members: dict[int, tuple]  # Party → what it gives the aggregates (levels, counted facts)
+    sets: dict[str, tuple[int, str, frozenset]]  # set key → (row pk, fingerprint, members)
+
+
+# (database, round id, round creation time) → Written; a new process starts empty.
+_written: dict[tuple, Written] = {}
+WRITTEN_LIMIT = 64  # rounds
+
+
+@dataclass
+class Fingerprints:
+    method: str
+    parties: dict[int, str]
+    sets: dict[str, str]
+    party_inputs: dict[int, tuple]
+    member_inputs: dict[int, tuple]
+
+
+def fingerprints(
+    inputs: RoundInputs, sets: dict[str, set[int]], known: Written | None = None
+) -> Fingerprints:
     """Per Party and per set, a digest of exactly what its stored values are computed from:
-    the methodology, the levels, and the evidence (Parties) or counted facts (sets)."""
+    the methodology, the levels, and the evidence (Parties) or counted facts (sets). Digests
+    that `known` holds for the same inputs are taken from it."""
     methodology = inputs.methodology
     method = inputs.methodology_digest or _digest(RESULT_FORMAT, methodology)
     codes = methodology.sub_pillar_codes
@@ -300,12 +335,17 @@ def fingerprints(inputs: RoundInputs, sets: dict[str, set[int]]) -> tuple[dict, 
         for index, sub in enumerate(methodology.sub_pillars_in_order)
         for fact in sub.facts
     ]
-    parties, members = {}, {}
+    reuse = known is not None and known.method == method
+    known_parties = known.parties if reuse else {}
+    known_members = known.members if reuse else {}
+    parties, party_inputs, member_inputs, moved = {}, {}, {}, set()
     for party_id, levels in inputs.levels.items():
         row = tuple(map(levels.get, codes, repeat(0)))
         evidence_ids = inputs.evidence_ids.get(party_id)
         evidence_row = tuple(map(evidence_ids.get, codes, repeat(0))) if evidence_ids else ()
-        parties[party_id] = _digest(method, row, evidence_row)
+        party_inputs[party_id] = own = (row, evidence_row)
+        old = known_parties.get(party_id)
+        parties[party_id] = old[1] if old is not None and old[2] == own else _digest(method, *own)
         facts = inputs.facts.get(party_id)
         counted = (
             tuple(
@@ -317,17 +357,21 @@ def fingerprints(inputs: RoundInputs, sets: dict[str, set[int]]) -> tuple[dict, 
             if facts
             else ()
         )
-        members[party_id] = repr((party_id, row, counted))
-    aggregates = {
-        key: hashlib.blake2b(
-            "|".join(
-                [method, key, *(members[party_id] for party_id in sorted(party_ids))]
-            ).encode(),
-            digest_size=20,
+        member_inputs[party_id] = share = (row, counted)
+        if known_members.get(party_id) != share:
+            moved.add(party_id)
+    known_sets = known.sets if reuse else {}
+    aggregates = {}
+    for key, party_ids in sets.items():
+        old = known_sets.get(key)
+        if old is not None and old[2] == party_ids and moved.isdisjoint(party_ids):
+            aggregates[key] = old[1]
+            continue
+        members = (repr((party_id, *member_inputs[party_id])) for party_id in sorted(party_ids))
+        aggregates[key] = hashlib.blake2b(
+            "|".join([method, key, *members]).encode(), digest_size=20
         ).hexdigest()
-        for key, party_ids in sets.items()
-    }
-    return parties, aggregates
+    return Fingerprints(method, parties, aggregates, party_inputs, member_inputs)
 
 
 @dataclass
@@ -428,10 +472,11 @@ def _stored_fingerprints(assessment_round) -> tuple[dict, dict]:
 
 
 def _sync(model, assessment_round, key_field: str, computed: dict, prints: dict, stored: dict,
-          fields, *, version, actor, reasons: dict, overall: str) -> None:  # fmt: skip
-    """Writes the computed rows and deletes the rows no longer wanted. A stored row whose
-    fingerprint changed but whose values did not (a format bump, a methodology edit that moves
-    nothing) only gets its new fingerprint: no history row, the same as_of_version."""
+          fields, *, version, actor, reasons: dict, overall: str) -> dict:  # fmt: skip
+    """Writes the computed rows and deletes the rows no longer wanted; returns the primary key
+    of each row kept. A stored row whose fingerprint changed but whose values did not (a format
+    bump, a methodology edit that moves nothing) only gets its new fingerprint: no history row,
+    the same as_of_version."""
     created, changed = [], []
     for key, values in computed.items():
         pk = stored.get(key, (None, None))[0]
@@ -445,30 +490,59 @@ def _sync(model, assessment_round, key_field: str, computed: dict, prints: dict,
     tracked_bulk_update(model, changed, [*fields, "fingerprint", "as_of_version"], actor=actor,
                         reason=overall, unless_equal=fields)  # fmt: skip
     gone = [pk for key, (pk, _) in stored.items() if key not in prints]
-    for row in model.objects.filter(pk__in=gone):
+    for row in model.objects.filter(pk__in=gone) if gone else ():
         tracked_delete(row, actor=actor, reason=overall)  # no longer in the round
+    pks = {key: pk for key, (pk, _) in stored.items() if key in prints}
+    pks.update((getattr(row, key_field), row.pk) for row in created)
+    return pks
 
 
 def _changed(prints: dict, stored: dict) -> set:
     return {key for key, value in prints.items() if stored.get(key, (None, None))[1] != value}
 
 
-def _write(assessment_round, inputs: RoundInputs, version: int, after_version: int) -> None:
-    """Computes and writes only the rows whose inputs changed since they were stored."""
+def _write(
+    assessment_round, inputs: RoundInputs, version: int, after_version: int, known: Written | None
+) -> Written:
+    """Computes and writes only the rows whose inputs changed since they were stored; returns
+    what is stored afterwards (its count is the caller's to set)."""
     sets = party_sets(inputs)
-    party_prints, set_prints = fingerprints(inputs, sets)
-    stored_parties, stored_sets = _stored_fingerprints(assessment_round)
-    parties, keys = _changed(party_prints, stored_parties), _changed(set_prints, stored_sets)
-    gone = set(stored_parties) - set(party_prints) or set(stored_sets) - set(set_prints)
-    if not parties and not keys and not gone:
-        return
-    computed = compute(inputs, parties=parties, sets=keys)
-    per_party, overall = _causes(assessment_round, after_version, version)
-    common = {"version": version, "actor": _system_actor(), "overall": overall}
-    _sync(PartyResult, assessment_round, "party_id", computed.parties, party_prints,
-          stored_parties, PARTY_FIELDS, reasons=per_party, **common)  # fmt: skip
-    _sync(AggregateResult, assessment_round, "key", computed.aggregates, set_prints,
-          stored_sets, AGGREGATE_FIELDS, reasons={}, **common)  # fmt: skip
+    prints = fingerprints(inputs, sets, known)
+    if known is None:
+        stored_parties, stored_sets = _stored_fingerprints(assessment_round)
+    else:
+        stored_parties = {
+            key: (pk, fingerprint) for key, (pk, fingerprint, _) in known.parties.items()
+        }
+        stored_sets = {key: (pk, fingerprint) for key, (pk, fingerprint, _) in known.sets.items()}
+    parties, keys = _changed(prints.parties, stored_parties), _changed(prints.sets, stored_sets)
+    gone = set(stored_parties) - set(prints.parties) or set(stored_sets) - set(prints.sets)
+    party_pks = {key: pk for key, (pk, _) in stored_parties.items()}
+    set_pks = {key: pk for key, (pk, _) in stored_sets.items()}
+    if parties or keys or gone:
+        computed = compute(inputs, parties=parties, sets=keys)
+        per_party, overall = _causes(assessment_round, after_version, version)
+        common = {"version": version, "actor": _system_actor(), "overall": overall}
+        party_pks = _sync(PartyResult, assessment_round, "party_id", computed.parties,
+                          prints.parties, stored_parties, PARTY_FIELDS, reasons=per_party,
+                          **common)  # fmt: skip
+        set_pks = _sync(AggregateResult, assessment_round, "key", computed.aggregates,
+                        prints.sets, stored_sets, AGGREGATE_FIELDS, reasons={},
+                        **common)  # fmt: skip
+    return Written(
+        count=-1,
+        stamped_at=None,
+        method=prints.method,
+        parties={
+            party_id: (party_pks[party_id], fingerprint, prints.party_inputs[party_id])
+            for party_id, fingerprint in prints.parties.items()
+        },
+        members=prints.member_inputs,
+        sets={
+            key: (set_pks[key], fingerprint, frozenset(sets[key]))
+            for key, fingerprint in prints.sets.items()
+        },
+    )
 
 
 def _lock_round(round_id: int) -> None:
@@ -501,9 +575,19 @@ def _round_and_state(round_id: int) -> tuple[AssessmentRound, RoundComputation]:
         round_id=round_id,
         evidence_version=assessment_round.state_evidence_version,
         results_version=assessment_round.state_results_version,
-        computed_at=assessment_round.state_computed_at,
+        computed_at=_datetime(assessment_round.state_computed_at),
+        compute_count=assessment_round.state_compute_count,
     )
     return assessment_round, state
+
+
+def _datetime(value):
+    """A datetime column read outside the ORM (SQLite hands it over as naive UTC text)."""
+    if isinstance(value, str):
+        value = RoundComputation._meta.get_field("computed_at").to_python(value)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+    return value
 
 
 def _system_actor():
@@ -540,12 +624,30 @@ def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
             logger.warning("round %s is published: its results are not recomputed", round_id)
             return RecomputeOutcome(round_id, version, False, _ms(started))
         inputs = read_inputs(assessment_round)
-        _write(assessment_round, inputs, version, state.results_version)
+        memo = (connection.settings_dict["NAME"], round_id, assessment_round.created_at)
+        known = _written.get(memo)
+        if known is not None and (known.count, known.stamped_at) != (
+            state.compute_count,
+            state.computed_at,
+        ):
+            known = None  # another process wrote since
+        written = _write(assessment_round, inputs, version, state.results_version, known)
+        now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute(
-                _queries()["results_stamp"], [version, timezone.now(), _ms(started), round_id]
-            )
+            cursor.execute(_queries()["results_stamp"], [version, now, _ms(started), round_id])
+        written = replace(written, count=state.compute_count + 1, stamped_at=now)
+        transaction.on_commit(partial(_remember, memo, written))
     return RecomputeOutcome(round_id, version, True, _ms(started))
+
+
+def _remember(memo: tuple, written: Written) -> None:
+    _written.pop(memo, None)
+    rows = [*written.parties.values(), *written.sets.values()]
+    if any(pk is None for pk, *_ in rows):
+        return  # a database that does not return new rows' keys: read them next time
+    while len(_written) >= WRITTEN_LIMIT:
+        _written.pop(next(iter(_written)))  # the round remembered longest ago
+    _written[memo] = written
 
 
 def _ms(started: float) -> float:

@@ -351,12 +351,15 @@ def history_count() -> int:
 def test_new_fingerprints_for_unchanged_values_write_no_history(approve, open_round):
     """After a change of the fingerprint format every row is recomputed once; rows whose values
     did not move keep their history and their version, and only take the new fingerprint."""
+    from readiness import recompute as pipeline
+
     approve("REG-1", 2)
     values = list(PartyResult.objects.values("pk", *PARTY_VALUES, "as_of_version").order_by("pk"))
     fingerprints = dict(PartyResult.objects.values_list("pk", "fingerprint"))
     before = history_count()
     PartyResult.objects.update(fingerprint="from an older format")
     AggregateResult.objects.update(fingerprint="from an older format")
+    pipeline._written.clear()  # as in the new process that a new format comes with
     assert recompute(open_round.pk, force=True).computed
     assert history_count() == before
     assert (
@@ -398,3 +401,64 @@ def test_a_cause_longer_than_the_history_column_is_cut_to_fit(open_round, party,
     assert recompute(open_round.pk).computed
     reason = result_of(open_round, party).history.first().history_change_reason
     assert reason.startswith("v") and reason.endswith("…") and len(reason) == 100
+
+
+def test_a_recompute_remembers_what_it_stored_and_the_next_one_starts_from_there(
+    approve, open_round, party, other_party
+):
+    from readiness import recompute as pipeline
+
+    approve("REG-1", 2)
+    state = RoundComputation.objects.get(round=open_round)
+    [written] = [
+        w
+        for key, w in pipeline._written.items()
+        if key[1:] == (open_round.pk, open_round.created_at)
+    ]
+    assert (written.count, written.stamped_at) == (state.compute_count, state.computed_at)
+    assert {pk for pk, *_ in written.parties.values()} == set(
+        PartyResult.objects.filter(round=open_round).values_list("pk", flat=True)
+    )
+    approve("REG-2", 3, target_party=other_party)  # starts from what the first one stored
+    assert engine_view(open_round) == stored_view(open_round)
+
+
+def test_what_another_process_wrote_since_is_read_again(approve, open_round, party, focal_point):
+    from readiness import recompute as pipeline
+    from readiness.recompute import mark_round_changed
+    from submissions.models import Evidence
+
+    approve("REG-1", 2)
+    remembered = dict(pipeline._written)  # this process remembers what it stored...
+    pipeline._written.clear()
+    extra = make_evidence(assessment_round=open_round, party=party, author=focal_point,
+                          status="approved", code="REG-3", claimed_level=1)  # fmt: skip
+    with transaction.atomic():
+        mark_round_changed(open_round, kind="manual", description="REG-3 approved")
+    recompute(open_round.pk)  # ...then another process stores results with REG-3
+    assert result_of(open_round, party).sub_pillars["REG-3"]["level"] == 1
+    pipeline._written.update(remembered)
+    Evidence.objects.filter(pk=extra.pk).update(status="rejected")
+    with transaction.atomic():
+        mark_round_changed(open_round, kind="manual", description="REG-3 withdrawn")
+    recompute(open_round.pk)  # the inputs are back to what this process remembers
+    assert result_of(open_round, party).sub_pillars["REG-3"] == {"level": 0}
+    assert engine_view(open_round) == stored_view(open_round)
+
+
+def engine_view(assessment_round) -> tuple[dict, dict]:
+    computed = compute(read_inputs(assessment_round))
+    return (
+        {party: {k: v[k] for k in PARTY_VALUES} for party, v in computed.parties.items()},
+        {key: v["pillar_asr"] for key, v in computed.aggregates.items()},
+    )
+
+
+def stored_view(assessment_round) -> tuple[dict, dict]:
+    parties = PartyResult.objects.filter(round=assessment_round)
+    return (
+        {r.party_id: {k: getattr(r, k) for k in PARTY_VALUES} for r in parties},
+        dict(
+            AggregateResult.objects.filter(round=assessment_round).values_list("key", "pillar_asr")
+        ),
+    )
