@@ -6,7 +6,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 # pytest-xdist workers; one per core by default
 TEST_WORKERS ?= auto
 
-.PHONY: run test audit e2e-assets lint format migrate demo bench bench-pipeline requirements messages clean
+.PHONY: run test audit e2e-assets lint format migrate demo bench bench-pipeline bench-load requirements messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench: $(VENV)/.base-installed
 # Needs the local PostgreSQL and Redis; creates and drops its own database.
 bench-pipeline: $(VENV)/.base-installed
 	$(BIN)/python bench/pipeline.py --repeat 30 --approvals 200 --burst 1000
+
+# Needs the local PostgreSQL and Redis and wrk; creates and drops its own database
+# (readiness_load): demo data behind gunicorn, pages beside a minimal view, 200 uploads at once.
+bench-load: $(VENV)/.base-installed
+	$(BIN)/python bench/load.py
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

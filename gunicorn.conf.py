@@ -20,7 +20,8 @@ preload_app = True
 # Only the reverse proxy reaches this port (compose network); Django trusts X-Forwarded-Proto
 # itself through SECURE_PROXY_SSL_HEADER.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
-accesslog = "-"
+# nginx logs every request; set GUNICORN_ACCESS_LOG=- to log them here too.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # The worker heartbeat file lives in memory, not on the container's overlay filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -3,8 +3,9 @@ findings and open data. Unpublished rounds are shown to staff as a marked previe
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from readiness import export_responses, results, results_cache
@@ -25,17 +26,28 @@ def _context(request, slug: str, **extra) -> dict:
     return {"round": assessment_round, "preview": preview, **extra}
 
 
-def _page(request, context: dict, page: str, build, vary: str = "", **shell) -> HttpResponse:
+def _page(
+    request, context: dict, page: str, build, vary: str = "", other_rounds: bool = False
+) -> HttpResponse:
     """The page `results/<page>.html` around its content, `results/_<page>.html` rendered
-    with the context `build(context)` completes; the public's copy comes from the cache."""
+    with the context `build(context)` completes; the public's copies come from the cache."""
+    cached = {"vary": vary, "other_rounds": other_rounds}
 
     def render_content() -> str:
         return render_to_string(f"results/_{page}.html", build(dict(context)), request)
 
-    content = results_cache.page_content(
-        request, context["round"], context["preview"], page, render_content, vary
-    )
-    return render(request, f"results/{page}.html", {**context, **shell, "content": content})
+    def render_page(**extra) -> str:
+        content = results_cache.page_content(
+            request, context["round"], context["preview"], page, render_content, **cached
+        )
+        return render_to_string(
+            f"results/{page}.html", {**context, "content": content, **extra}, request
+        )
+
+    return results_cache.page_response(
+        request, context["round"], context["preview"], page, render_page,
+        other_rounds=other_rounds,
+    )  # fmt: skip
 
 
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
@@ -133,16 +145,19 @@ def _parties_context(context: dict) -> dict:
 
 
 def profile(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    party = get_object_or_404(Party, code=code.upper())
+    code = code.upper()
+    # Looked up only when the page is drawn: a cached page was drawn for a member Party.
+    party = SimpleLazyObject(lambda: get_object_or_404(Party, code=code))
 
     def build(context: dict) -> dict:
-        # Membership changes move the round's evidence version: a cached page was a member's.
+        # Membership changes move the round's evidence version, hence the cache key.
         if not context["round"].memberships.filter(party=party).exists():
             raise Http404
         context["profile"] = results.profile(request.user, context["round"], party)
         return context
 
-    return _page(request, _context(request, slug, party=party), "profile", build, vary=party.code)
+    context = _context(request, slug, party=party)
+    return _page(request, context, "profile", build, vary=code, other_rounds=True)
 
 
 def key_findings(request: HttpRequest, slug: str) -> HttpResponse:

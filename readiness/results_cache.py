@@ -18,16 +18,19 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache as django_cache
-from django.db.models import Q
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from readiness import policy
+from readiness import policy, precompressed
 from readiness.models import AssessmentRound, RoundStatus
 
 PUBLIC = (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED)
+CSRF_HOLE = "csrf-token-hole-5f0c2e9b7d4a"  # where each response's own token goes
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [
     "readiness/results.py",
@@ -35,6 +38,8 @@ CODE = [
     "readiness/public_views.py",
     "readiness/api.py",
     "readiness/results_cache.py",
+    "readiness/precompressed.py",
+    "templates/base.html",
     "templates/results",
     "locale",
 ]
@@ -62,32 +67,30 @@ def is_public_audience(user) -> bool:
     return not policy.is_staff_role(user)
 
 
-def round_state(assessment_round) -> str:
-    """One query: this round's status and versions, and the status of every public round."""
-    rows = (
-        AssessmentRound.objects.filter(Q(pk=assessment_round.pk) | Q(status__in=PUBLIC))
-        .order_by("pk")
-        .values_list(
-            "pk", "status", "computation__evidence_version", "computation__results_version"
-        )
-    )
-    this, others = None, []
-    for pk, status, evidence_version, results_version in rows:
-        if pk == assessment_round.pk:
-            this = f"r{pk}.{status}.e{evidence_version or 0}.v{results_version or 0}"
-        else:
-            others.append(f"{pk}.{status}")
-    return f"{this}:{hashlib.sha256(','.join(others).encode()).hexdigest()[:8]}"
+def round_state(assessment_round, *, other_rounds: bool = False) -> str:
+    """The round's status and versions (read with the round itself: no query) and, with
+    `other_rounds`, the status of every public round (one query)."""
+    try:
+        computation = assessment_round.computation
+        versions = f"e{computation.evidence_version}.v{computation.results_version}"
+    except ObjectDoesNotExist:
+        versions = "e0.v0"
+    state = f"r{assessment_round.pk}.{assessment_round.status}.{versions}"
+    if other_rounds:
+        others = AssessmentRound.objects.filter(status__in=PUBLIC).order_by("pk")
+        listed = ",".join(f"{pk}.{status}" for pk, status in others.values_list("pk", "status"))
+        state += ":" + hashlib.sha256(listed.encode()).hexdigest()[:8]
+    return state
 
 
-def key_for(assessment_round, page: str, vary: str = "") -> str:
+def key_for(assessment_round, page: str, vary: str = "", *, other_rounds: bool = False) -> str:
     varying = hashlib.sha256(vary.encode()).hexdigest()[:16] if vary else "-"
     return ":".join(
         [
             "results",
             code_fingerprint(),
             page,
-            round_state(assessment_round),
+            round_state(assessment_round, other_rounds=other_rounds),
             translation.get_language() or settings.LANGUAGE_CODE,
             varying,
         ]
@@ -99,12 +102,19 @@ def cacheable(request, assessment_round, preview: bool) -> bool:
 
 
 def page_content(
-    request, assessment_round, preview: bool, page: str, build: Callable[[], str], vary: str = ""
+    request,
+    assessment_round,
+    preview: bool,
+    page: str,
+    build: Callable[[], str],
+    vary: str = "",
+    *,
+    other_rounds: bool = False,
 ) -> SafeString:
     """The page's content (HTML): from the cache for the public, else `build()`."""
     if not cacheable(request, assessment_round, preview):
         return mark_safe(build())  # noqa: S308  (rendered by our own templates)
-    key = key_for(assessment_round, page, vary)
+    key = key_for(assessment_round, page, vary, other_rounds=other_rounds)
     content = django_cache.get(key)
     if content is None:
         content = build()
@@ -112,10 +122,38 @@ def page_content(
     return mark_safe(content)  # noqa: S308  (rendered by our own templates)
 
 
+def page_response(
+    request,
+    assessment_round,
+    preview: bool,
+    page: str,
+    render_page: Callable[..., str],
+    *,
+    other_rounds: bool = False,
+) -> HttpResponse:
+    """The whole page. An anonymous visitor's is the same for everyone but the CSRF token of
+    the language switch: it is cached compressed, and each response gets its own token."""
+    if (
+        request.user.is_authenticated
+        or not cacheable(request, assessment_round, preview)
+        or len(messages.get_messages(request))
+    ):
+        return HttpResponse(render_page())
+    key = key_for(
+        assessment_round, f"page-{page}", request.get_full_path(), other_rounds=other_rounds
+    )
+    stored = django_cache.get(key)
+    if stored is None:
+        stored = precompressed.prepare(render_page(csrf_token=CSRF_HOLE), CSRF_HOLE)
+        django_cache.set(key, stored, settings.RESULTS_CACHE_SECONDS)
+    return precompressed.response(request, stored, get_token(request))
+
+
 def api_list(request, slug: str, name: str, build):
-    """The JSON body of a read-API list of a round's results, from the cache for the public.
-    The key varies on the whole URL, which the pagination links repeat."""
-    from rest_framework.response import Response
+    """A read-API list of a round's results, for the public as JSON from the cache, stored
+    compressed (the browsable API is always built). The key varies on the whole URL, which
+    the pagination links repeat."""
+    from rest_framework.renderers import JSONRenderer
 
     from readiness.results import results_round
 
@@ -123,13 +161,19 @@ def api_list(request, slug: str, name: str, build):
         assessment_round, preview = results_round(request.user, slug)
     except Http404:
         return build()  # answers "not found" the API's way
-    if not cacheable(request, assessment_round, preview):
+    if (
+        not cacheable(request, assessment_round, preview)
+        or request.accepted_renderer.format != "json"
+    ):
         return build()
     key = key_for(assessment_round, f"api-{name}", request.build_absolute_uri())
-    data = django_cache.get(key)
-    if data is None:
+    stored = django_cache.get(key)
+    if stored is None:
         response = build()
-        if response.status_code == 200:
-            django_cache.set(key, response.data, settings.RESULTS_CACHE_SECONDS)
+        if response.status_code != 200:
+            return response
+        body = JSONRenderer().render(response.data).decode()
+        stored = precompressed.prepare(body, None, content_type="application/json")
+        django_cache.set(key, stored, settings.RESULTS_CACHE_SECONDS)
         return response
-    return Response(data)
+    return precompressed.response(request, stored)
