@@ -296,3 +296,56 @@ def test_the_real_proxy_serves_static_files_and_caps_request_bodies(nginx):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert fetch(f"{nginx}/healthz")[0] == 200
     assert fetch(f"{nginx}/healthz", data=b"x" * (2 * 1024**2))[0] == 413
+
+
+# --- the README's list of environment variables ---------------------------------------------
+
+ENVIRONMENT_READERS = (
+    "readiness/settings.py",
+    "readiness/settings_production.py",
+    "readiness/storage_config.py",
+    "gunicorn.conf.py",
+)
+READ = re.compile(
+    r"""(?:environ(?:\.get)?[(\[]|env_bool\(|env_list\(|env(?:\.get)?[(\[])"([A-Z][A-Z0-9_]+)"|"""
+    r"""^\s+"(S3_[A-Z0-9_]+)": "[a-z_]+",""",  # storage_config.S3_OPTIONS_FROM_ENV
+    re.MULTILINE,
+)
+
+
+def variables_read() -> set[str]:
+    names = set()
+    for path in ENVIRONMENT_READERS:
+        for match in READ.finditer((ROOT / path).read_text()):
+            names.add(match.group(1) or match.group(2))
+    return names
+
+
+def test_every_environment_variable_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    compose_variables = set(
+        re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (ROOT / "docker-compose.yml").read_text())
+    )
+    names = variables_read() | compose_variables
+    assert {"SECRET_KEY", "DATABASE_URL", "S3_ENDPOINT_URL", "WEB_CONCURRENCY"} <= names
+    undocumented = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not undocumented, f"variables missing from README.md: {undocumented}"
+
+
+def test_the_example_environment_file_names_only_known_variables():
+    example = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    compose_variables = set(
+        re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (ROOT / "docker-compose.yml").read_text())
+    )
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "ALLOWED_HOSTS"} <= named
+    assert named <= compose_variables
+
+
+def test_compose_passes_every_setting_to_the_application():
+    """Compose hands a container only the variables it lists: an operator's .env entry for a
+    variable missing here would silently do nothing."""
+    # the production settings turn DEBUG off; the image and gunicorn.conf.py fix the others
+    fixed = {"DEBUG", "STATIC_ROOT", "GUNICORN_BIND", "FORWARDED_ALLOW_IPS"}
+    passed = set(SERVICES["web"]["environment"])
+    assert not sorted(variables_read() - passed - fixed)
