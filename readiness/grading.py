@@ -293,21 +293,29 @@ class _Plan:
     def row(self, levels: Mapping[str, int]) -> tuple[int, ...]:
         """The checked levels as a tuple in sub-pillar order (missing codes count 0)."""
         row = tuple(map(levels.get, self.codes, repeat(0)))
-        # The usual, valid case is checked at C speed; checked() names what is wrong.
-        if (
-            levels.keys() <= self.code_set
-            and set(map(type, row)) == {int}
-            and min(row) >= 0
-            and all(map(le, row, self.maxima))
-        ):
+        if levels.keys() <= self.code_set and self._valid(row):
             return row
-        return tuple(self.checked(levels).values())
+        return tuple(self.checked(levels).values())  # raises, naming what is wrong
+
+    def check_row(self, row: tuple[int, ...]) -> tuple[int, ...]:
+        """A row of levels in sub-pillar order, checked like checked() checks a mapping."""
+        if len(row) != len(self.codes) or not self._valid(row):
+            if len(row) != len(self.codes):
+                raise LevelError(f"a row needs {len(self.codes)} levels, not {len(row)}")
+            self.checked(dict(zip(self.codes, row, strict=True)))  # raises
+        return row
+
+    def _valid(self, row: tuple[int, ...]) -> bool:
+        # at C speed, for the usual valid case
+        return set(map(type, row)) == {int} and min(row) >= 0 and all(map(le, row, self.maxima))
 
     def row_outcome(self, row: tuple[int, ...]) -> RowOutcome:
-        """The integer figures of one checked row: what aggregates sum (memoised, bounded: a
-        long-lived worker meets the same rows again at every recompute of a round)."""
+        """The integer figures of one row of levels (checked when first met): what aggregates
+        sum (memoised, bounded: a long-lived worker meets the same rows again at every
+        recompute of a round)."""
         known = self._row_outcomes.get(row)
         if known is None:
+            self.check_row(row)
             numerators = tuple(sum(row[i] * m for i, m in slots) for slots in self.slots)
             total = sum(n * k for n, k in zip(numerators, self.total_coefficients, strict=True))
             scores = tuple(sum(row[i] for i, _ in slots) for slots in self.slots)
@@ -466,11 +474,29 @@ def summarise_sets(
     scores and statistics_by_set(). A set's members must be keys of levels_by_party; a Party
     named twice in a set counts once."""
     plan = methodology.plan
-    members_by_set = {key: tuple(dict.fromkeys(members)) for key, members in sets.items()}
-    needed = set().union(*members_by_set.values())
+    needed = set().union(*(set(members) for members in sets.values()))
     rows = {party: plan.row(levels_by_party[party]) for party in needed}
+    return _summarise(methodology, rows, facts_by_party, sets)
+
+
+def summarise_rows(
+    methodology: Methodology,
+    rows_by_party: Mapping[str, tuple[int, ...]],
+    facts_by_party: Mapping[str, Mapping[str, Mapping[str, object]]] | None,
+    sets: Mapping[str, Iterable[str]],
+) -> dict[str, SetSummary]:
+    """summarise_sets() for levels given as rows: tuples in sub_pillar_codes order."""
+    plan = methodology.plan
+    needed = set().union(*(set(members) for members in sets.values()))
+    rows = {party: plan.check_row(rows_by_party[party]) for party in needed}
+    return _summarise(methodology, rows, facts_by_party, sets)
+
+
+def _summarise(methodology, rows, facts_by_party, sets) -> dict[str, SetSummary]:
+    plan = methodology.plan
+    members_by_set = {key: tuple(dict.fromkeys(members)) for key, members in sets.items()}
     outcomes = {party: plan.row_outcome(row) for party, row in rows.items()}
-    reported = _reported_facts(methodology, facts_by_party, needed)
+    reported = _reported_facts(methodology, facts_by_party, set(rows))
     grades = methodology.grades_best_first
     empty_sums = (0,) * len(plan.pillars)
     summaries = {}

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from functools import partial
-from itertools import repeat
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -122,11 +121,13 @@ def _shape(assessment_round: AssessmentRound) -> _RoundShape:
 @dataclass
 class RoundInputs:
     methodology: grading.Methodology
-    regions: dict[int, str]
+    regions: dict[int, str]  # the round's Parties
     groupings: dict[str, set[int]]
-    levels: dict[int, dict[str, int]]
-    facts: dict[int, dict[str, dict]]
-    evidence_ids: dict[int, dict[str, int]]
+    # Per Party, in the methodology's sub-pillar order: the awarded levels (0 without approved
+    # evidence) and the approved evidence behind them (0: none).
+    rows: dict[int, tuple[int, ...]]
+    evidence: dict[int, tuple[int, ...]]
+    facts: dict[int, dict[str, dict]]  # Party → sub-pillar code → the evidence's facts
     methodology_digest: str = ""
 
 
@@ -231,30 +232,42 @@ def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
         if code is not None:
             groupings.setdefault(code, set()).add(party_id)
     codes = shape.codes_by_sub_pillar_id
+    position = {code: index for index, code in enumerate(methodology.sub_pillar_codes)}
+    slots = {pk: position[code] for pk, code in codes.items() if code in position}
     with_facts = [pk for pk, code in codes.items() if methodology.sub_pillar(code).facts]
     approved = queries["approved"].format(
         facts=queries["facts"].format(ids=", ".join(["%s"] * len(with_facts)))
         if with_facts
         else "NULL"
     )
-    levels: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
-    evidence_ids: dict[int, dict[str, int]] = {party_id: {} for party_id in regions}
+    width = len(position)
+    levels = {party_id: [0] * width for party_id in regions}
+    evidence = {party_id: [0] * width for party_id in regions}
     facts: dict[int, dict[str, dict]] = {}
     for evidence_id, party_id, sub_pillar_id, level, evidence_facts in _fetch(
         approved, [*with_facts, assessment_round.pk, EvidenceStatus.APPROVED.value]
     ):
-        code = codes.get(sub_pillar_id)
-        if code is None or party_id not in levels:
+        slot = slots.get(sub_pillar_id)
+        party_levels = levels.get(party_id)
+        if slot is None or party_levels is None:
             continue
         if level is not None:
-            levels[party_id][code] = level
-            evidence_ids[party_id][code] = evidence_id
+            party_levels[slot] = level
+            evidence[party_id][slot] = evidence_id
         if evidence_facts is not None and evidence_facts != "{}":
             if isinstance(evidence_facts, str):  # the drivers hand JSON over as text
                 evidence_facts = json.loads(evidence_facts)
             if evidence_facts:
-                facts.setdefault(party_id, {})[code] = evidence_facts
-    return RoundInputs(methodology, regions, groupings, levels, facts, evidence_ids, shape.digest)
+                facts.setdefault(party_id, {})[codes[sub_pillar_id]] = evidence_facts
+    return RoundInputs(
+        methodology,
+        regions,
+        groupings,
+        rows={party_id: tuple(row) for party_id, row in levels.items()},
+        evidence={party_id: tuple(row) for party_id, row in evidence.items()},
+        facts=facts,
+        methodology_digest=shape.digest,
+    )
 
 
 # --- computing -------------------------------------------------------------------------------
@@ -266,8 +279,15 @@ def _rate(value: Fraction | None) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _ratio(numerator: int, denominator: int) -> str:
+    """numerator / denominator to six places, half to even (the same for any multiple of both:
+    the exact quotient is what is rounded)."""
     exact = Decimal(numerator) / Decimal(denominator)
     return str(exact.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_ratio(numerator: int, denominator: int) -> Decimal:
+    return Decimal(_ratio(numerator, denominator))
 
 
 # Stored results are compared by a fingerprint of what determines them, so unchanged rows are
@@ -329,7 +349,6 @@ def fingerprints(
     that `known` holds for the same inputs are taken from it."""
     methodology = inputs.methodology
     method = inputs.methodology_digest or _digest(RESULT_FORMAT, methodology)
-    codes = methodology.sub_pillar_codes
     counted_facts = [
         (index, sub.code, fact)
         for index, sub in enumerate(methodology.sub_pillars_in_order)
@@ -339,11 +358,9 @@ def fingerprints(
     known_parties = known.parties if reuse else {}
     known_members = known.members if reuse else {}
     parties, party_inputs, member_inputs, moved = {}, {}, {}, set()
-    for party_id, levels in inputs.levels.items():
-        row = tuple(map(levels.get, codes, repeat(0)))
-        evidence_ids = inputs.evidence_ids.get(party_id)
-        evidence_row = tuple(map(evidence_ids.get, codes, repeat(0))) if evidence_ids else ()
-        party_inputs[party_id] = own = (row, evidence_row)
+    for party_id, row in inputs.rows.items():
+        evidence_row = inputs.evidence[party_id]
+        party_inputs[party_id] = own = (row, evidence_row if any(evidence_row) else ())
         old = known_parties.get(party_id)
         parties[party_id] = old[1] if old is not None and old[2] == own else _digest(method, *own)
         facts = inputs.facts.get(party_id)
@@ -398,34 +415,42 @@ def _statistics_values(statistics: dict) -> dict:
 
 
 def compute(
-    inputs: RoundInputs, *, parties: set[int] | None = None, sets: set[str] | None = None
+    inputs: RoundInputs,
+    *,
+    parties: set[int] | None = None,
+    sets: set[str] | None = None,
+    all_sets: dict[str, set[int]] | None = None,
 ) -> ComputedRound:
     """Pure: results as plain values, ready to write, for the Parties and sets named (all by
-    default)."""
+    default). `all_sets` is party_sets(inputs), when the caller has it already."""
     methodology = inputs.methodology
     plan = methodology.plan
-    all_sets = party_sets(inputs)
+    codes = methodology.sub_pillar_codes
+    all_sets = party_sets(inputs) if all_sets is None else all_sets
     wanted_sets = all_sets if sets is None else {key: all_sets[key] for key in sets}
-    wanted_parties = set(inputs.levels) if parties is None else parties
+    wanted_parties = set(inputs.rows) if parties is None else parties
+    pillars = [(code, top, denominator) for code, top, _, denominator in plan.pillars]
     party_values = {}
     for party_id in wanted_parties:
-        levels = inputs.levels[party_id]
-        score = plan.score(levels)
-        evidence_ids = inputs.evidence_ids.get(party_id, {})
+        row, evidence_row = inputs.rows[party_id], inputs.evidence[party_id]
+        numerators, total, grade, scores = plan.row_outcome(row)
         party_values[party_id] = {
-            "total_rate": Decimal(_rate(score.total_rate)),
-            "grade": score.grade,
+            "total_rate": _decimal_ratio(total, plan.total_denominator),
+            "grade": grade,
             "pillars": {
-                code: {"score": p.score, "max_score": p.max_score, "rate": _rate(p.rate)}
-                for code, p in score.pillars.items()
+                code: {"score": score, "max_score": top, "rate": _ratio(numerator, denominator)}
+                for (code, top, denominator), numerator, score in zip(
+                    pillars, numerators, scores, strict=True
+                )
             },
             "sub_pillars": {
-                code: {"level": levels.get(code, 0)}
-                | ({"evidence_id": evidence_ids[code]} if code in evidence_ids else {})
-                for code in methodology.sub_pillar_codes
+                code: {"level": level, "evidence_id": evidence_id}
+                if evidence_id
+                else {"level": level}
+                for code, level, evidence_id in zip(codes, row, evidence_row, strict=True)
             },
         }
-    summaries = grading.summarise_sets(methodology, inputs.levels, inputs.facts, wanted_sets)
+    summaries = grading.summarise_rows(methodology, inputs.rows, inputs.facts, wanted_sets)
     aggregates = {}
     for key, summary in summaries.items():
         aggregate = summary.aggregate
@@ -520,7 +545,7 @@ def _write(
     party_pks = {key: pk for key, (pk, _) in stored_parties.items()}
     set_pks = {key: pk for key, (pk, _) in stored_sets.items()}
     if parties or keys or gone:
-        computed = compute(inputs, parties=parties, sets=keys)
+        computed = compute(inputs, parties=parties, sets=keys, all_sets=sets)
         per_party, overall = _causes(assessment_round, after_version, version)
         common = {"version": version, "actor": _system_actor(), "overall": overall}
         party_pks = _sync(PartyResult, assessment_round, "party_id", computed.parties,

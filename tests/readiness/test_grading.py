@@ -24,6 +24,7 @@ from readiness.grading import (
     score_party,
     statistics_by_set,
     sub_pillar_statistics,
+    summarise_rows,
     summarise_sets,
 )
 
@@ -615,3 +616,30 @@ def test_summarise_sets_equals_aggregate_and_statistics_of_each_set(data, method
 def test_summarise_sets_refuses_bad_levels_like_the_engine():
     with pytest.raises(LevelError, match=r"sub-pillar IMP-4: level True is outside"):
         summarise_sets(V1, {"GHA": V1_ALL_MAX, "BAD": {"IMP-4": True}}, None, {"w": ["BAD"]})
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), methodology=methodologies)
+def test_summarise_rows_equals_summarise_sets(data, methodology):
+    levels_by_party = data.draw(st.dictionaries(party_codes, levels_for(methodology), max_size=6))
+    rows = {
+        party: tuple(levels.get(code, 0) for code in methodology.sub_pillar_codes)
+        for party, levels in levels_by_party.items()
+    }
+    sets = {"world": list(levels_by_party), "none": []}
+    assert summarise_rows(methodology, rows, None, sets) == summarise_sets(
+        methodology, levels_by_party, None, sets
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ((3,) * 12, r"a row needs 13 levels, not 12"),
+        ((4,) + (0,) * 12, r"sub-pillar REG-1: level 4 is outside 0\.\.3"),
+        ((0,) * 11 + (True, 0), r"sub-pillar IMP-5: level True is outside"),
+    ],
+)
+def test_summarise_rows_refuses_bad_rows(row, message):
+    with pytest.raises(LevelError, match=message):
+        summarise_rows(V1, {"BAD": row}, None, {"world": ["BAD"]})
