@@ -14,9 +14,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 # the results cache is off except in the tests of the cache itself (tests/results/).
 RESULTS_CACHE_SECONDS = 0
 
-# In CI the parallel test processes share one Redis: each keeps its cache keys apart.
+# In CI the parallel test processes share one Redis: each keeps its cache keys and its task
+# queue apart, so a real worker started by one never runs another's tasks on the wrong database.
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 for _cache in CACHES.values():  # noqa: F405
-    _cache["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    _cache["KEY_PREFIX"] = f"test-{_PROCESS}"
+CELERY_TASK_DEFAULT_QUEUE = f"test-{_PROCESS}"
 
 # Tests drive the API much faster than people do; the throttle tests set their own rates.
 API_THROTTLE_RATES = {"write": "100000/minute", "anonymous": "100000/minute"}
