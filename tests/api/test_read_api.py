@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from readiness.models import RoundStatus
 from readiness.recompute import recompute
-from tests.factories import make_evidence, round_with_methodology
+from tests.factories import make_evidence, round_with_methodology, seeding_frozen_rounds
 
 pytestmark = pytest.mark.django_db
 
@@ -131,11 +131,12 @@ def test_results_can_be_ordered_by_total_rate(client, party, other_party):
     published = round_with_methodology(
         slug="2025", status=RoundStatus.PUBLISHED, parties=[party, other_party]
     )
-    for member, rate, grade in ((party, "0.2", "C"), (other_party, "0.9", "A")):
-        PartyResult.objects.create(
-            round=published, party=member, total_rate=rate, grade=grade, pillars={},
-            sub_pillars={}, as_of_version=1,
-        )  # fmt: skip
+    with seeding_frozen_rounds():
+        for member, rate, grade in ((party, "0.2", "C"), (other_party, "0.9", "A")):
+            PartyResult.objects.create(
+                round=published, party=member, total_rate=rate, grade=grade, pillars={},
+                sub_pillars={}, as_of_version=1,
+            )  # fmt: skip
     url = reverse("api-result-list", kwargs={"slug": "2025"})
     rows = client.get(url, {"ordering": "-total_rate"}).json()["results"]
     assert [row["party"] for row in rows] == ["THA", "GHA"]

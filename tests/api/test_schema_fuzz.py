@@ -7,7 +7,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -40,7 +42,18 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def role_headers(request, settings, world) -> dict[str, dict]:
+def keep_the_test_connection():
+    """Like Django's test client: the end of each request must not close the connection that
+    holds the test's transaction (on PostgreSQL it would)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def role_headers(request, settings, world, keep_the_test_connection) -> dict[str, dict]:
     """Request headers per role: a personal token for each signed-in role."""
     settings.ALLOWED_HOSTS = ["*"]
     # The in-process client does not undo the GZip middleware's compression.
