@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from functools import partial
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -178,7 +179,7 @@ def _queries() -> dict[str, str]:
         ),
         "facts": (
             f"CASE WHEN {column(Evidence, 'sub_pillar')} IN ({{ids}}) "
-            f"THEN {column(Evidence, 'facts')} END"
+            f"AND {column(Evidence, 'facts')} <> '{{{{}}}}' THEN {column(Evidence, 'facts')} END"
         ),
         "stored": (
             f"SELECT {column(PartyResult, 'id')}, {column(PartyResult, 'party')}, NULL, "
@@ -189,10 +190,9 @@ def _queries() -> dict[str, str]:
             f"WHERE {column(AggregateResult, 'round')} = %s"
         ),
         "round_state": (
-            f"SELECT r.*, c.{state['evidence_version']} AS state_evidence_version, "
-            f"c.{state['results_version']} AS state_results_version, "
-            f"c.{state['computed_at']} AS state_computed_at, "
-            f"c.{state['compute_count']} AS state_compute_count "
+            f"SELECT r.{column(AssessmentRound, 'id')}, r.{column(AssessmentRound, 'status')}, "
+            f"r.{column(AssessmentRound, 'created_at')}, c.{state['evidence_version']}, "
+            f"c.{state['results_version']}, c.{state['computed_at']}, c.{state['compute_count']} "
             f"FROM {table(AssessmentRound)} r JOIN {table(RoundComputation)} c "
             f"ON c.{column(RoundComputation, 'round')} = r.{column(AssessmentRound, 'id')} "
             f"WHERE r.{column(AssessmentRound, 'id')} = %s"
@@ -204,15 +204,14 @@ def _queries() -> dict[str, str]:
             f"{column(RoundComputation, 'last_duration_ms')} = %s "
             f"WHERE {column(RoundComputation, 'round')} = %s"
         ),
-        "system_user": (
-            f"SELECT {column(User, 'id')} FROM {table(User)} WHERE {column(User, 'username')} = %s"
-        ),
+        # the changes behind a recompute, and (version NULL) the system account that writes it
         "causes": (
             f"SELECT {column(RoundChange, 'version')}, {column(RoundChange, 'description')}, "
             f"{column(RoundChange, 'party')} FROM {table(RoundChange)} "
             f"WHERE {column(RoundChange, 'round')} = %s AND {column(RoundChange, 'version')} > %s "
-            f"AND {column(RoundChange, 'version')} <= %s "
-            f"ORDER BY {column(RoundChange, 'version')}"
+            f"AND {column(RoundChange, 'version')} <= %s UNION ALL "
+            f"SELECT NULL, NULL, {column(User, 'id')} FROM {table(User)} "
+            f"WHERE {column(User, 'username')} = %s"
         ),
     }
 
@@ -324,6 +323,7 @@ class Written:
     method: str
     parties: dict[int, tuple[int, str, tuple]]  # Party → (row pk, fingerprint, its inputs)
     members: dict[int, tuple]  # Party → what it gives the aggregates (levels, counted facts)
+    member_texts: dict[int, str]  # Party → that share as the aggregates' fingerprints hash it
     sets: dict[str, tuple[int, str, frozenset]]  # set key → (row pk, fingerprint, members)
 
 
@@ -339,6 +339,7 @@ class Fingerprints:
     sets: dict[str, str]
     party_inputs: dict[int, tuple]
     member_inputs: dict[int, tuple]
+    member_texts: dict[int, str]
 
 
 def fingerprints(
@@ -378,17 +379,25 @@ def fingerprints(
         if known_members.get(party_id) != share:
             moved.add(party_id)
     known_sets = known.sets if reuse else {}
+    texts = {
+        party_id: text
+        for party_id, text in (known.member_texts.items() if reuse else ())
+        if party_id in member_inputs and party_id not in moved
+    }
     aggregates = {}
     for key, party_ids in sets.items():
         old = known_sets.get(key)
         if old is not None and old[2] == party_ids and moved.isdisjoint(party_ids):
             aggregates[key] = old[1]
             continue
-        members = (repr((party_id, *member_inputs[party_id])) for party_id in sorted(party_ids))
+        for party_id in party_ids:
+            if party_id not in texts:
+                texts[party_id] = repr((party_id, *member_inputs[party_id]))
+        members = (texts[party_id] for party_id in sorted(party_ids))
         aggregates[key] = hashlib.blake2b(
             "|".join([method, key, *members]).encode(), digest_size=20
         ).hexdigest()
-    return Fingerprints(method, parties, aggregates, party_inputs, member_inputs)
+    return Fingerprints(method, parties, aggregates, party_inputs, member_inputs, texts)
 
 
 @dataclass
@@ -470,18 +479,26 @@ PARTY_FIELDS = ("total_rate", "grade", "pillars", "sub_pillars")
 AGGREGATE_FIELDS = ("party_count", "pillar_asr", "total_asr", "grade_counts", "statistics")
 
 
-def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int, str], str]:
+def _causes(assessment_round, after_version: int, up_to: int) -> tuple[dict[int, str], str, object]:
     """What changed between two versions: per Party the latest cause naming it, and the latest
-    cause overall (for rows no particular change names)."""
+    cause overall (for rows no particular change names); and the system account that writes
+    the results, read in the same query."""
+    from readiness.models import SYSTEM_USERNAME, User
+    from readiness.services import system_user
+
     per_party: dict[int, str] = {}
-    overall = "recomputed"
-    for version, description, party_id in _fetch(
-        _queries()["causes"], [assessment_round.pk, after_version, up_to]
-    ):
+    overall, actor = "recomputed", None
+    rows = _fetch(
+        _queries()["causes"], [assessment_round.pk, after_version, up_to, SYSTEM_USERNAME]
+    )
+    for version, description, party_id in sorted(rows, key=lambda row: row[0] or 0):
+        if version is None:  # the system account's row
+            actor = User.from_db(connection.alias, ["id"], [party_id])
+            continue
         overall = f"v{version}: {description}"
         if party_id:
             per_party[party_id] = overall
-    return per_party, overall
+    return per_party, overall, actor or system_user()
 
 
 def _stored_fingerprints(assessment_round) -> tuple[dict, dict]:
@@ -546,8 +563,8 @@ def _write(
     set_pks = {key: pk for key, (pk, _) in stored_sets.items()}
     if parties or keys or gone:
         computed = compute(inputs, parties=parties, sets=keys, all_sets=sets)
-        per_party, overall = _causes(assessment_round, after_version, version)
-        common = {"version": version, "actor": _system_actor(), "overall": overall}
+        per_party, overall, actor = _causes(assessment_round, after_version, version)
+        common = {"version": version, "actor": actor, "overall": overall}
         party_pks = _sync(PartyResult, assessment_round, "party_id", computed.parties,
                           prints.parties, stored_parties, PARTY_FIELDS, reasons=per_party,
                           **common)  # fmt: skip
@@ -563,6 +580,7 @@ def _write(
             for party_id, fingerprint in prints.parties.items()
         },
         members=prints.member_inputs,
+        member_texts=prints.member_texts,
         sets={
             key: (set_pks[key], fingerprint, frozenset(sets[key]))
             for key, fingerprint in prints.sets.items()
@@ -588,40 +606,34 @@ def _lock_round(round_id: int) -> None:
 
 
 def _round_and_state(round_id: int) -> tuple[AssessmentRound, RoundComputation]:
-    """The round and its computation state in one query (the state row is made on first use)."""
-    found = list(
-        AssessmentRound.objects.raw(_queries()["round_state"], [round_id])
-    )  # the state's columns come back as attributes of the round
+    """The round (the fields the recompute needs; the others load if asked for) and its
+    computation state, in one query; the state row is made on first use."""
+    found = _fetch(_queries()["round_state"], [round_id])
     if not found:
         state, _ = RoundComputation.objects.select_related("round").get_or_create(round_id=round_id)
         return state.round, state
-    assessment_round = found[0]
+    [(pk, status, created_at, evidence_version, results_version, computed_at, count)] = found
+    assessment_round = AssessmentRound.from_db(
+        connection.alias, ["id", "status", "created_at"], [pk, status, _datetime(created_at)]
+    )
     state = RoundComputation(
         round_id=round_id,
-        evidence_version=assessment_round.state_evidence_version,
-        results_version=assessment_round.state_results_version,
-        computed_at=_datetime(assessment_round.state_computed_at),
-        compute_count=assessment_round.state_compute_count,
+        evidence_version=evidence_version,
+        results_version=results_version,
+        computed_at=_datetime(computed_at),
+        compute_count=count,
     )
     return assessment_round, state
 
 
 def _datetime(value):
-    """A datetime column read outside the ORM (SQLite hands it over as naive UTC text)."""
+    """A datetime column read outside the ORM: SQLite hands it over naive (UTC), as a datetime
+    or as text."""
     if isinstance(value, str):
-        value = RoundComputation._meta.get_field("computed_at").to_python(value)
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, UTC)
+        value = models.DateTimeField().to_python(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
     return value
-
-
-def _system_actor():
-    """The system account as the history's actor, by one cheap query once it exists."""
-    from readiness.models import SYSTEM_USERNAME, User
-    from readiness.services import system_user
-
-    found = list(User.objects.raw(_queries()["system_user"], [SYSTEM_USERNAME]))
-    return found[0] if found else system_user()
 
 
 @dataclass(frozen=True)
