@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -104,8 +104,9 @@ def _update_with_history(model, objs, fields, compared, actor, reason) -> int:
     feeds the history INSERT; and an UPDATE of the untracked fields of the others."""
     history_enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
     sql, columns = _statement(model, tuple(fields), tuple(compared), history_enabled)
+    wrapper = connections[connection.alias]  # not the proxy, read at every attribute access
     params = [
-        [column.get_db_prep_save(getattr(obj, column.attname), connection) for obj in objs]
+        [column.get_db_prep_save(getattr(obj, column.attname), wrapper) for obj in objs]
         for column in columns
     ]
     params.append([getattr(obj, "_change_reason", None) or reason for obj in objs])
