@@ -27,31 +27,37 @@ def _context(request, slug: str, **extra) -> dict:
 
 
 def _page(
-    request, context: dict, page: str, build, vary: str = "", other_rounds: bool = False
+    request,
+    slug: str,
+    page: str,
+    build,
+    vary: str = "",
+    other_rounds: bool = False,
+    **extra,
 ) -> HttpResponse:
     """The page `results/<page>.html` around its content, `results/_<page>.html` rendered
-    with the context `build(context)` completes; the public's copies come from the cache."""
-    cached = {"vary": vary, "other_rounds": other_rounds}
+    with the context `build(context)` completes. The public's copies come from the cache
+    (readiness/results_cache.py); the round is looked up only when the page is drawn."""
 
-    def render_content() -> str:
-        return render_to_string(f"results/_{page}.html", build(dict(context)), request)
+    def render_page(**shell) -> str:
+        context = _context(request, slug, **extra)
 
-    def render_page(**extra) -> str:
+        def render_content() -> str:
+            return render_to_string(f"results/_{page}.html", build(dict(context)), request)
+
         content = results_cache.page_content(
-            request, context["round"], context["preview"], page, render_content, **cached
-        )
+            request, context["round"], context["preview"], page, render_content, vary,
+            other_rounds=other_rounds,
+        )  # fmt: skip
         return render_to_string(
-            f"results/{page}.html", {**context, "content": content, **extra}, request
+            f"results/{page}.html", {**context, "content": content, **shell}, request
         )
 
-    return results_cache.page_response(
-        request, context["round"], context["preview"], page, render_page,
-        other_rounds=other_rounds,
-    )  # fmt: skip
+    return results_cache.page_response(request, slug, page, render_page, other_rounds=other_rounds)
 
 
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _context(request, slug), "overview", _overview_context)
+    return _page(request, slug, "overview", _overview_context)
 
 
 def _overview_context(context: dict) -> dict:
@@ -104,13 +110,7 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
     for name in TABLE_PARAMETERS:
         if name in request.GET:
             query.setlist(name, request.GET.getlist(name))
-    return _page(
-        request,
-        _context(request, slug, query=query),
-        "parties",
-        _parties_context,
-        vary=query.urlencode(),
-    )
+    return _page(request, slug, "parties", _parties_context, vary=query.urlencode(), query=query)
 
 
 def _parties_context(context: dict) -> dict:
@@ -156,12 +156,11 @@ def profile(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         context["profile"] = results.profile(request.user, context["round"], party)
         return context
 
-    context = _context(request, slug, party=party)
-    return _page(request, context, "profile", build, vary=code, other_rounds=True)
+    return _page(request, slug, "profile", build, vary=code, other_rounds=True, party=party)
 
 
 def key_findings(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _context(request, slug), "findings", _findings_context)
+    return _page(request, slug, "findings", _findings_context)
 
 
 def _findings_context(context: dict) -> dict:

@@ -35,10 +35,7 @@ def world_map() -> dict:
 def results_round(user, slug: str) -> tuple[AssessmentRound, bool]:
     """A round whose results the user may see, and whether this is a staff preview (an
     unpublished round). Anything else is 'not found'."""
-    # The versions come along for the results cache's keys (results_cache.round_state).
-    assessment_round = (
-        AssessmentRound.objects.select_related("computation").filter(slug=slug).first()
-    )
+    assessment_round = AssessmentRound.objects.filter(slug=slug).first()
     if assessment_round is None or not policy.can_view_round(user, assessment_round):
         raise Http404
     return assessment_round, assessment_round.status not in PUBLIC

@@ -187,7 +187,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "readiness.redis_cache.ReusingRedisCache",  # one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "readiness",
         }

@@ -88,7 +88,12 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = AssessmentRound.objects.exclude(status="draft")
+        rounds = AssessmentRound.objects.exclude(status="draft")
+        self.fields["round"].queryset = rounds
+        # Read once, as a list: the menu is drawn (and keyed, reviews/queue_fragments.py) from it.
+        self.fields["round"].choices = [("", self.fields["round"].empty_label)] + [
+            (r.pk, str(r)) for r in rounds
+        ]
         codes = Pillar.objects.order_by("order").values_list("code", flat=True).distinct()
         self.fields["pillar"].choices = [("", _("All pillars"))] + [(c, c) for c in codes]
 

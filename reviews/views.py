@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from readiness import policy
 from readiness.models import Party
 from readiness.web import report_outcome
-from reviews import audit, replies, selectors, services
+from reviews import audit, queue_fragments, replies, selectors, services
 from reviews.forms import (
     AuditFilterForm,
     BulkDecisionForm,
@@ -49,11 +49,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "form": form,
+        "filter_fields": queue_fragments.fields_html(
+            request, "reviews/_queue_filter_fields.html", form, query=request.GET.urlencode()
+        ),
         "page": page,
         "query": query.urlencode(),
         "page_sizes": QUEUE_PAGE_SIZES,
         "page_size": page_size,
-        "bulk_form": BulkDecisionForm(),
+        "bulk_fields": queue_fragments.fields_html(
+            request, "reviews/_queue_bulk_fields.html", BulkDecisionForm()
+        ),
     }
     return render(request, "reviews/queue.html", context)
 
