@@ -7,6 +7,7 @@ round or pillar gives a new key, never a stale menu."""
 
 import hashlib
 
+from django import forms
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -23,10 +24,14 @@ def _choices(form) -> list:
 
 
 def fields_html(request, template: str, form, *, query: str = "") -> SafeString:
-    signature = repr((template, get_language(), query, _choices(form)))
+    """`form` is a bound form, keyed by its choices, or a form class whose choices are fixed
+    in code (keyed by the language alone), instantiated only when the fields are drawn."""
+    choices = _choices(form) if isinstance(form, forms.BaseForm) else form.__qualname__
+    signature = repr((template, get_language(), query, choices))
     key = "review-queue-fields:" + hashlib.sha256(signature.encode()).hexdigest()
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template, {"form": form}, request)
+        instance = form if isinstance(form, forms.BaseForm) else form()
+        html = render_to_string(template, {"form": instance}, request)
         cache.set(key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308  (rendered by our own template)

@@ -57,7 +57,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "page_sizes": QUEUE_PAGE_SIZES,
         "page_size": page_size,
         "bulk_fields": queue_fragments.fields_html(
-            request, "reviews/_queue_bulk_fields.html", BulkDecisionForm()
+            request, "reviews/_queue_bulk_fields.html", BulkDecisionForm
         ),
     }
     return render(request, "reviews/queue.html", context)
