@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -192,11 +193,13 @@ def start_worker() -> subprocess.Popen:
 
     app.control.purge()  # tasks left in the queue by an interrupted earlier run
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = Path(tempfile.gettempdir()) / f"{BENCH_DB}-worker.log"
+    print(f"   (the worker's log: {log})")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "readiness.celery", "worker", "--pool", "threads",
          "--concurrency", "2", "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
          "--without-mingle"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     from readiness.tasks import ping
 
