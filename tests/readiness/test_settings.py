@@ -51,7 +51,7 @@ def test_database_and_redis_urls_select_postgresql_redis_and_persistent_connecti
         "60",
         "False",
         "redis://127.0.0.1:6379/0",
-        "RedisCache",
+        "ReusingRedisCache",  # readiness/redis_cache.py
     ], result.stderr
 
 
