@@ -67,6 +67,7 @@ methodology_urls = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("results/", public_views.latest, name="results-latest"),
     path("results/<slug:slug>/", include(results_urls)),
     path("rounds/", views.round_list, name="round-list"),

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -156,3 +157,8 @@ def api_token(request: HttpRequest) -> HttpResponse:
         new_key = services.api_token_create(actor=request.user)
     context = {"has_token": Token.objects.filter(user=request.user).exists(), "new_key": new_key}
     return render(request, "registration/api_token.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the Django admin's)."""
+    return redirect(static("favicon.svg"), permanent=True)

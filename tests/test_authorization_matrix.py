@@ -74,6 +74,7 @@ SUBMIT_DATA = {"claimed_level": 1, "narrative": "Focal point designated.", "sour
 
 CASES = [
     Case("home"),
+    Case("favicon", default=301),
     Case("healthz"),
     Case("healthz", method="post", default=405),
     Case("round-list"),
