@@ -537,14 +537,14 @@ def _row_statistics(
     rows: Mapping[str, tuple[int, ...]],
     reported: Mapping[tuple[str, str], list[tuple[str, object]]],
 ) -> dict[str, SubPillarStatistics]:
-    """_statistics() over checked rows, counting each sub-pillar's column at once."""
+    """_statistics() over checked rows (every level lies in 0..max), counting each sub-pillar's
+    column at C speed."""
     columns = list(zip(*rows.values(), strict=True)) or [()] * len(methodology.plan.codes)
     statistics: dict[str, SubPillarStatistics] = {}
     for index, (sub, column) in enumerate(
         zip(methodology.sub_pillars_in_order, columns, strict=True)
     ):
-        level_counts = dict.fromkeys(range(sub.max_score + 1), 0)
-        level_counts.update(Counter(column))
+        level_counts = {level: column.count(level) for level in range(sub.max_score + 1)}
         facts = {}
         for fact in sub.facts:
             values = [
