@@ -143,6 +143,7 @@ def _queries() -> dict[str, str]:
     """The pipeline's hot reads, written out once from the models' tables and columns: for a
     round's evidence, building the query and converting every row through the ORM cost more
     than running the query."""
+    from readiness.models import User
     from submissions.models import Evidence
 
     def table(model) -> str:
@@ -150,8 +151,6 @@ def _queries() -> dict[str, str]:
 
     def column(model, name: str) -> str:
         return connection.ops.quote_name(model._meta.get_field(name).column)
-
-    from readiness.models import User
 
     through = Party.groupings.through
     state = {
@@ -233,7 +232,8 @@ def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
     codes = shape.codes_by_sub_pillar_id
     position = {code: index for index, code in enumerate(methodology.sub_pillar_codes)}
     slots = {pk: position[code] for pk, code in codes.items() if code in position}
-    with_facts = [pk for pk, code in codes.items() if methodology.sub_pillar(code).facts]
+    subs = methodology.sub_pillars_in_order
+    with_facts = [pk for pk, slot in slots.items() if subs[slot].facts]
     approved = queries["approved"].format(
         facts=queries["facts"].format(ids=", ".join(["%s"] * len(with_facts)))
         if with_facts
