@@ -56,9 +56,9 @@ def tracked_bulk_update(model, objs: list, fields: Sequence[str], *, actor, reas
     non-change: it gets no history row and only its untracked fields (those the history
     excludes) are written. Returns how many rows changed (got a history row).
 
-    On PostgreSQL one statement (UPDATE ... FROM (VALUES ...) feeding the history INSERT)
-    replaces Django's bulk_update, whose CASE expressions cost about a second per thousand rows
-    of JSON to build, and simple-history's row-by-row historical instances."""
+    On PostgreSQL one statement (the values as arrays, an UPDATE whose RETURNING feeds the
+    history INSERT) replaces Django's bulk_update, whose CASE expressions cost about a second per
+    thousand rows of JSON to build, and simple-history's row-by-row historical instances."""
     if not objs:
         return 0
     _fit_reasons(model, objs)
