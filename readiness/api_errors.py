@@ -29,6 +29,12 @@ def error_response(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(_body(status_code, code, message), status=status_code)
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The file is larger than the upload limit."
+    default_code = "too_large"
+
+
 def api_exception_handler(error, context):
     if isinstance(error, DomainError):
         return Response(_body(409, "conflict", error.message), status=status.HTTP_409_CONFLICT)
@@ -59,11 +65,11 @@ def _is_api(request) -> bool:
 def not_found(request, exception):
     """Django's 404 (a URL that matches no route) in the API's shape under /api/."""
     if _is_api(request):
-        return JsonResponse(_body(404, "not_found", "Not found."), status=404)
+        return error_response(404, "not_found", "Not found.")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse(_body(500, "server_error", "Server error."), status=500)
+        return error_response(500, "server_error", "Server error.")
     return defaults.server_error(request)

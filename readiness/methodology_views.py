@@ -95,6 +95,18 @@ def _item_page(request, assessment_round, kind: str, form, *, item=None, parent=
     return render(request, "readiness/methodology/item.html", context, status=status)
 
 
+def _save_item(request: HttpRequest, form) -> tuple[object | None, int]:
+    """Saves the form's item through the service on a valid POST: (saved item, HTTP status)."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return services.methodology_item_save(actor=request.user, item=form.instance), 200
+    except (ValidationError, DomainError) as error:
+        return None, _refused(form, error)
+
+
 @login_required
 def methodology_item_add(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     assessment_round = _admin_round(request, slug)
@@ -108,16 +120,10 @@ def methodology_item_add(request: HttpRequest, slug: str, kind: str) -> HttpResp
         parent = _row(assessment_round, parent_model, parent_path, parent_id)
     item = model(**({parent_field: parent} if parent else {"round": assessment_round}))
     form = form_class(request.POST or None, instance=item)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                saved = services.methodology_item_save(actor=request.user, item=form.instance)
-                messages.success(request, _("“%(item)s” added.") % {"item": saved})
-                return redirect(_after_save(assessment_round, saved))
-            except (ValidationError, DomainError) as error:
-                status = _refused(form, error)
+    saved, status = _save_item(request, form)
+    if saved:
+        messages.success(request, _("“%(item)s” added.") % {"item": saved})
+        return redirect(_after_save(assessment_round, saved))
     return _item_page(request, assessment_round, kind, form, parent=parent, status=status)
 
 
@@ -127,16 +133,10 @@ def methodology_item_edit(request: HttpRequest, slug: str, kind: str, pk: int) -
     model, form_class, _parent_model, parent_field, path = _kind(kind)
     item = _row(assessment_round, model, path, pk)
     form = form_class(request.POST or None, instance=item)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                saved = services.methodology_item_save(actor=request.user, item=form.instance)
-                messages.success(request, _("“%(item)s” saved.") % {"item": saved})
-                return redirect(_after_save(assessment_round, saved))
-            except (ValidationError, DomainError) as error:
-                status = _refused(form, error)
+    saved, status = _save_item(request, form)
+    if saved:
+        messages.success(request, _("“%(item)s” saved.") % {"item": saved})
+        return redirect(_after_save(assessment_round, saved))
     parent = getattr(item, parent_field) if parent_field else None
     return _item_page(
         request, assessment_round, kind, form, item=item, parent=parent, status=status

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from readiness import policy
+from readiness.api_errors import PayloadTooLarge
 from readiness.models import Party, SubPillar
 from submissions import selectors, services
 from submissions.models import Document, Evidence, EvidenceStatus
@@ -229,11 +230,7 @@ class DocumentList(APIView):
         evidence = selectors.evidence_for_user(request.user, pk)
         data = request.data  # parsing the body is what tells whether the file was too large
         if getattr(request._request, "upload_too_large", False):
-            return Response(
-                {"error": {"status": 413, "code": "too_large",
-                           "message": "The file is larger than the upload limit."}},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )  # fmt: skip
+            raise PayloadTooLarge
         uploaded = validated(DocumentUploadInput, data)["file"]
         try:
             document = services.document_add(
