@@ -7,8 +7,9 @@ x 5 evidence rows, then measures:
 1. a full recompute (reads, engine, writes) beside the raw SQL that selects the same awarded
    levels, in the same run; with and without changed results;
 2. approval -> grade visible, through a real worker, beside a no-op Celery round trip;
-3. a burst of approvals: how many recomputes actually ran, and whether the final results equal
-   the pure engine applied to the final database state.
+3. a burst of approvals, first one reviewer after another, then several reviewers at once:
+   how many recomputes were queued and actually ran, and whether the final results equal the
+   pure engine applied to the final database state.
 The database is dropped at the end.
 """
 
@@ -239,19 +240,48 @@ def bench_latency(bench_round, reviewer, approvals: int) -> None:
     )
 
 
-def bench_burst(bench_round, reviewer, approvals: int) -> None:
+def bench_burst(bench_round, reviewer, approvals: int, threads: int) -> None:
+    import threading
+
+    from django.db import connections
+
+    from readiness import background
+    from readiness import recompute as pipeline
     from readiness.models import PartyResult, RoundComputation
     from readiness.recompute import compute, read_inputs
     from reviews.services import review_decide
     from submissions.models import Evidence
 
+    queued = []
+    real_enqueue = pipeline.enqueue
+
+    def counting_enqueue(*args):
+        queued.append(args)
+        return background.enqueue(*args)
+
     before = RoundComputation.objects.get(round=bench_round).compute_count
     pending = list(Evidence.objects.filter(round=bench_round, status="submitted")[:approvals])
-    started = time.perf_counter()
-    for evidence in pending:
-        review_decide(actor=reviewer, evidence=evidence, decision="approve",
-                      expected_version=evidence.version)  # fmt: skip
-    submitted_in = time.perf_counter() - started
+    shares = [pending[index::threads] for index in range(threads)]
+
+    def approve_all(share) -> None:
+        try:
+            for evidence in share:
+                review_decide(actor=reviewer, evidence=evidence, decision="approve",
+                              expected_version=evidence.version)  # fmt: skip
+        finally:
+            connections.close_all()
+
+    pipeline.enqueue = counting_enqueue
+    try:
+        started = time.perf_counter()
+        workers = [threading.Thread(target=approve_all, args=(share,)) for share in shares]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        submitted_in = time.perf_counter() - started
+    finally:
+        pipeline.enqueue = real_enqueue
     deadline = time.monotonic() + 120
     while not RoundComputation.objects.get(round=bench_round).is_current:
         assert time.monotonic() < deadline, "results did not converge within 2 minutes"
@@ -262,11 +292,12 @@ def bench_burst(bench_round, reviewer, approvals: int) -> None:
               for r in PartyResult.objects.filter(round=bench_round)}  # fmt: skip
     expected = {p: (v["grade"], v["total_rate"], v["sub_pillars"])
                 for p, v in compute(read_inputs(bench_round)).parties.items()}  # fmt: skip
+    who = "one reviewer" if threads == 1 else f"{threads} reviewers at once"
     print(
-        f"3. burst of {len(pending)} approvals in {submitted_in:.1f} s: results current after "
-        f"{converged_in:.1f} s; {runs} recomputes ran ({len(pending) / max(runs, 1):.0f} "
-        f"approvals per recompute); final results equal the engine on the database: "
-        f"{stored == expected}"
+        f"3. burst of {len(pending)} approvals by {who} in {submitted_in:.1f} s: results current "
+        f"after {converged_in:.1f} s; {len(queued)} recomputes queued, {runs} ran "
+        f"({len(pending) / max(runs, 1):.1f} approvals per recompute); final results equal the "
+        f"engine on the database: {stored == expected}"
     )
 
 
@@ -275,6 +306,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--approvals", type=int, default=200)
     parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--burst-threads", type=int, default=8, help="reviewers at once")
     parser.add_argument(
         "--recompute-only", action="store_true", help="only section 1 (no worker is started)"
     )
@@ -290,7 +322,8 @@ def main() -> None:
             return
         worker = start_worker()
         bench_latency(bench_round, reviewer, args.approvals)
-        bench_burst(bench_round, reviewer, args.burst)
+        bench_burst(bench_round, reviewer, args.burst, threads=1)
+        bench_burst(bench_round, reviewer, args.burst, threads=args.burst_threads)
     finally:
         if worker is not None:
             worker.terminate()

@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from readiness import grading
+from readiness import grading, recompute_gate
 from readiness.background import enqueue
 from readiness.history import tracked_bulk_create, tracked_bulk_update, tracked_delete
 from readiness.models import (
@@ -79,10 +79,16 @@ def mark_round_changed(
 
 
 def schedule_recompute(round_id: int) -> bool:
-    """Queues a recompute; if the broker is down the periodic sweep catches up later."""
+    """Queues a recompute unless one is already waiting for the round (it will read this change:
+    readiness/recompute_gate.py); if the broker is down the periodic sweep catches up later."""
     from readiness.tasks import recompute_round
 
-    return enqueue(recompute_round, round_id)
+    if not recompute_gate.claim(round_id):
+        return True
+    queued = enqueue(recompute_round, round_id)
+    if not queued:
+        recompute_gate.release(round_id)  # the next change tries the broker again
+    return queued
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -650,6 +656,7 @@ def recompute(round_id: int, *, force: bool = False) -> RecomputeOutcome:
     started = time.perf_counter()
     with transaction.atomic():
         _lock_round(round_id)
+        recompute_gate.release(round_id)  # changes from now on queue a run of their own
         assessment_round, state = _round_and_state(round_id)
         version = state.evidence_version  # read before the data: see the module docstring
         never_computed = (

@@ -32,6 +32,26 @@ def _reachable(url: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_recompute_marks_from_earlier_runs():
+    """An interrupted earlier run can leave a round's "recompute pending" mark in the shared
+    Redis, and round ids come back in a new test database: such a mark would hold back the
+    real-worker tests' recomputes until it expired."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    from readiness.recompute_gate import mark_key
+
+    if not isinstance(cache, RedisCache):  # nothing else outlives the process
+        return
+    try:
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=cache.make_key(mark_key("*"))):
+            client.delete(key)
+    except Exception:  # Redis down: the tests that need it say so themselves
+        pass
+
+
 @pytest.fixture(autouse=True)
 def _services_for_markers(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":

@@ -88,6 +88,42 @@ def test_an_approval_reaches_the_results_through_a_real_worker(
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
+def test_approvals_while_a_recompute_waits_coalesce_into_it(
+    real_worker, live_round, party, other_party, focal_point, reviewer, monkeypatch
+):
+    import psycopg
+
+    from readiness import background
+    from readiness import recompute as pipeline
+
+    queued = []
+
+    def enqueue(*args):
+        queued.append(args)
+        return background.enqueue(*args)
+
+    monkeypatch.setattr(pipeline, "enqueue", enqueue)
+    evidence = [submitted(live_round, p, focal_point, code) for code in CODES[:5]
+                for p in (party, other_party)]  # fmt: skip
+    runs_before = RoundComputation.objects.get(round=live_round).compute_count
+    dsn = connection.get_connection_params()
+    with psycopg.connect(**dsn, autocommit=True) as holder:
+        # Another recompute of the round is running: the queued one waits for its lock.
+        holder.execute("SELECT pg_advisory_lock(6, %s)", [live_round.pk])
+        for item in evidence:
+            review_decide(actor=reviewer, evidence=item, decision="approve", expected_version=1)
+        time.sleep(0.3)  # the worker has picked the queued run up and waits
+        holder.execute("SELECT pg_advisory_unlock(6, %s)", [live_round.pk])
+    assert wait_until(lambda: RoundComputation.objects.get(round=live_round).is_current)
+    time.sleep(0.3)  # nothing else is queued: no further run comes
+    assert len(queued) == 1  # the nine later approvals found a run waiting
+    assert RoundComputation.objects.get(round=live_round).compute_count == runs_before + 1
+    assert stored_results(live_round.pk) == engine_results(live_round)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
 def test_an_unreachable_broker_delays_grades_but_loses_nothing(
     live_round, party, focal_point, reviewer, settings
 ):
