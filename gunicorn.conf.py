@@ -12,11 +12,14 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that no slow leak can grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so that no slow leak can grow without bound. Not too often: at
+# 2,000 a busy worker restarted every few seconds, and its first requests were slow.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # The application is imported once and shared by the workers (copy-on-write memory).
 preload_app = True
+
+
 # Only the reverse proxy reaches this port (compose network); Django trusts X-Forwarded-Proto
 # itself through SECURE_PROXY_SSL_HEADER.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
@@ -25,3 +28,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # The worker heartbeat file lives in memory, not on the container's overlay filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def when_ready(server):
+    """Before the first fork: templates, translations and URL tables for every worker."""
+    from readiness.warmup import warm
+
+    server.log.info("warm-up before forking: %s", warm())

@@ -132,6 +132,18 @@ def test_gunicorn_takes_its_worker_count_from_web_concurrency():
     assert output.stdout.strip() == "7"
 
 
+def test_gunicorn_recycles_workers_rarely_and_warms_them_before_forking():
+    code = (
+        "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(c['max_requests'], c['max_requests_jitter'], callable(c['when_ready']))"
+    )
+    env = {**os.environ, "GUNICORN_MAX_REQUESTS": "30000"}
+    output = subprocess.run(
+        ["python", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert output.stdout.split() == ["30000", "3000", "True"]
+
+
 # --- the container health-check script ---------------------------------------------------
 
 
