@@ -197,6 +197,11 @@ else:
 # Public results pages and API results lists, cached under keys carrying the round's versions
 # (readiness/results_cache.py); this is only a backstop lifetime. 0 turns the cache off.
 RESULTS_CACHE_SECONDS = int(os.environ.get("RESULTS_CACHE_SECONDS", "3600"))
+# Each process keeps the stored pages it used last in memory too, up to this many bytes (0: off),
+# and reuses a published or archived round's state for this many seconds (0: off): archiving
+# and another round's publication show that much later. See readiness/results_cache.py.
+RESULTS_LOCAL_CACHE_BYTES = int(os.environ.get("RESULTS_LOCAL_CACHE_BYTES", str(32 * 2**20)))
+RESULTS_STATE_SECONDS = float(os.environ.get("RESULTS_STATE_SECONDS", "2"))
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

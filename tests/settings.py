@@ -13,6 +13,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Factories write results without the recompute's versions, and ids come back between tests:
 # the results cache is off except in the tests of the cache itself (tests/results/).
 RESULTS_CACHE_SECONDS = 0
+# A round's state is read from the database on every request: tests change rounds and expect
+# the next request to see it (tests/results/test_results_memo.py turns the memo on to test it).
+RESULTS_STATE_SECONDS = 0
 
 # In CI the parallel test processes share one Redis: each keeps its cache keys and its task
 # queue apart, so a real worker started by one never runs another's tasks on the wrong database.
