@@ -78,12 +78,14 @@ def mark_round_changed(
     return version
 
 
-def schedule_recompute(round_id: int) -> bool:
+def schedule_recompute(round_id: int, *, coalesce: bool = True) -> bool:
     """Queues a recompute unless one is already waiting for the round (it will read this change:
-    readiness/recompute_gate.py); if the broker is down the periodic sweep catches up later."""
+    readiness/recompute_gate.py); if the broker is down the periodic sweep catches up later.
+    The sweep and the operator's command queue one in any case (`coalesce=False`): a run that
+    was lost (a purged queue) must not hold the round back until its mark expires."""
     from readiness.tasks import recompute_round
 
-    if not recompute_gate.claim(round_id):
+    if not recompute_gate.claim(round_id) and coalesce:
         return True
     queued = enqueue(recompute_round, round_id)
     if not queued:

@@ -67,7 +67,7 @@ def sweep_stale_rounds() -> list[int]:
 
     stale = stale_round_ids()
     for round_id in stale:
-        schedule_recompute(round_id)
+        schedule_recompute(round_id, coalesce=False)
     return stale
 
 

@@ -112,3 +112,17 @@ def test_with_eager_tasks_every_change_runs_at_once(open_round, django_capture_o
         change(open_round, django_capture_on_commit_callbacks)
         assert RoundComputation.objects.get(round=open_round).is_current
     assert cache.get(recompute_gate.mark_key(open_round.pk)) is None
+
+
+def test_the_sweep_queues_a_stale_round_even_when_its_waiting_run_was_lost(
+    queue, open_round, django_capture_on_commit_callbacks
+):
+    from readiness.tasks import sweep_stale_rounds
+
+    change(open_round, django_capture_on_commit_callbacks)
+    assert queue == [(open_round.pk,)]  # ... and that run is lost: the queue was purged
+    change(open_round, django_capture_on_commit_callbacks)
+    assert queue == [(open_round.pk,)]  # held back by the lost run's mark
+
+    assert sweep_stale_rounds() == [open_round.pk]
+    assert queue == [(open_round.pk,), (open_round.pk,)]

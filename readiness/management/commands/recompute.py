@@ -30,7 +30,7 @@ class Command(BaseCommand):
         rounds = list(rounds)
         if options["queue"]:
             for assessment_round in rounds:
-                schedule_recompute(assessment_round.pk)
+                schedule_recompute(assessment_round.pk, coalesce=False)
             self.stdout.write(f"Queued {len(rounds)} recompute(s).")
             return
         interactive = sys.stdout.isatty()
