@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
 
@@ -32,6 +33,7 @@ def _delivery_count(task_id: str | None) -> int:
 @shared_task(
     name="readiness.recompute_round",
     bind=True,
+    priority=settings.RECOMPUTE_PRIORITY,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),

@@ -273,3 +273,23 @@ def test_once_five_times_and_five_at_once_give_the_same_results_and_no_spurious_
         thread.join(timeout=30)
     assert stored_results(live_round.pk) == once
     assert PartyResult.history.count() == history
+
+
+@pytest.mark.redis
+def test_a_queued_recompute_is_taken_before_everything_queued_earlier():
+    from readiness.celery import app
+    from readiness.tasks import ping, recompute_round
+
+    queue = app.conf.task_default_queue
+    app.conf.task_always_eager = False
+    try:
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(queue)
+            for _ in range(5):  # e-mails, imports, ...: the default priority
+                ping.delay()
+            recompute_round.delay(0)
+            message = broker.default_channel.basic_get(queue)
+            broker.default_channel.queue_purge(queue)
+    finally:
+        app.conf.task_always_eager = True
+    assert message.headers["task"] == "readiness.recompute_round"
