@@ -37,6 +37,13 @@ def party_codes_for(user, role: str | None = None) -> set[str]:
     return {code for code, assigned_role in assignments if role is None or assigned_role == role}
 
 
+def remember_party_codes(user, assignments) -> None:
+    """Keeps for this request what party_codes_for reads, the user's (Party code, role) pairs,
+    when a caller read them along with something else in one statement (the review queue's
+    menus, reviews/selectors.py)."""
+    user._policy_assignments = list(assignments)
+
+
 def is_focal_point(user, party: Party | None = None) -> bool:
     codes = party_codes_for(user, AssignmentRole.FOCAL_POINT)
     return bool(codes) if party is None else party.code in codes

@@ -5,17 +5,22 @@ verify page; until the session is verified every other page redirects there, and
 made with the session get a 403 in the API's error shape. API tokens are not asked for a code:
 they are created only from a verified session. Other roles never see any of this."""
 
+import functools
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.db import connections, router
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django_otp import middleware as otp_middleware
 from django_otp import verify_token
+from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,6 +54,37 @@ def step_url(request: HttpRequest) -> str:
     """Where a user owing the second factor goes: set-up or verification, then back here."""
     name = "two-factor-verify" if has_confirmed_device(request.user) else "two-factor-setup"
     return f"{reverse(name)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware, reading the session's device with one hand-written statement
+    (Model.objects.raw) rather than a filter(...).first() that cost more to compile than to run,
+    on every request of a reviewer or round admin. django-otp's checks after it are unchanged:
+    the device must be the user's and confirmed, else the session forgets it."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        model_label, _slash, device_id = self._normalize_persistent_id(persistent_id).rpartition(
+            "/"
+        )
+        try:
+            model = apps.get_model(model_label)
+            device_id = int(device_id)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(model, Device):
+            return None
+        sql = _device_sql(model, router.db_for_read(model))
+        return next(iter(model.objects.raw(sql, [device_id])), None)
+
+
+@functools.cache  # per process: the statement follows from the model, fixed while it runs
+def _device_sql(model, alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    return "SELECT {columns} FROM {table} WHERE {pk} = %s".format(
+        columns=", ".join(quote(field.column) for field in model._meta.concrete_fields),
+        table=quote(model._meta.db_table),
+        pk=quote(model._meta.pk.column),
+    )
 
 
 class TwoFactorMiddleware:

@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from readiness.models import AssessmentRound, Pillar, Region
+from readiness.models import Region
 from reviews.models import Decision
+from reviews.selectors import QueueMenus, queue_menus
 from submissions.models import EvidenceStatus
 
 
@@ -51,13 +53,31 @@ class RevokeForm(forms.Form):
     )
 
 
+class RoundChoiceField(forms.ChoiceField):
+    """A round from the menu's choices, validated as a ModelChoiceField over the same rounds
+    would be (an id, the same message) without a query of its own; cleans to the round's id."""
+
+    default_error_messages = {
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value not in {pk for pk, _label in self.choices if pk != ""}:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return value
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # to_python checked the choice
+
+
 class QueueFilterForm(forms.Form):
-    round = forms.ModelChoiceField(
-        label=_("Round"),
-        queryset=AssessmentRound.objects.none(),
-        required=False,
-        empty_label=_("All rounds"),
-    )
+    round = RoundChoiceField(label=_("Round"), required=False)
     pillar = forms.ChoiceField(label=_("Pillar"), required=False)
     sub_pillar = forms.CharField(label=_("Sub-pillar code"), required=False, max_length=10)
     region = forms.ChoiceField(
@@ -86,16 +106,15 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, menus: QueueMenus | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        rounds = AssessmentRound.objects.exclude(status="draft")
-        self.fields["round"].queryset = rounds
-        # Read once, as a list: the menu is drawn (and keyed, reviews/queue_fragments.py) from it.
-        self.fields["round"].choices = [("", self.fields["round"].empty_label)] + [
-            (r.pk, str(r)) for r in rounds
+        # Read once, as lists: the menus are drawn (and keyed, reviews/queue_fragments.py) from
+        # them, and the round is validated against them.
+        menus = menus or queue_menus()
+        self.fields["round"].choices = [("", _("All rounds")), *menus.round_choices]
+        self.fields["pillar"].choices = [("", _("All pillars"))] + [
+            (code, code) for code in menus.pillar_codes
         ]
-        codes = Pillar.objects.order_by("order").values_list("code", flat=True).distinct()
-        self.fields["pillar"].choices = [("", _("All pillars"))] + [(c, c) for c in codes]
 
     def selector_arguments(self) -> dict:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -103,7 +122,7 @@ class QueueFilterForm(forms.Form):
         # status means any.
         status = data.get("status", "") if "status" in self.data else EvidenceStatus.SUBMITTED
         return {
-            "round_id": data["round"].pk if data.get("round") else None,
+            "round_id": data.get("round"),
             "pillar": data.get("pillar", ""),
             "sub_pillar": data.get("sub_pillar", "").upper(),
             "region": data.get("region", ""),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from reviews.forms import (
     RevokeForm,
 )
 from reviews.models import Comment, Decision, Reply
-from submissions.models import Evidence
+from submissions.models import Evidence, EvidenceStatus
 from submissions.selectors import evidence_for_user
 
 QUEUE_PAGE_SIZES = (25, 50, 100)
@@ -37,20 +37,50 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def _queue_page(filters: dict, page_size: int, number) -> Page:
+    """Paginator.get_page's page, from one statement that also counts the items
+    (selectors.review_queue); only a page below 1 or past the end, which becomes the last
+    page, counts them first."""
+    paginator = Paginator([], page_size)
+    try:
+        number = int(number)  # as Paginator.validate_number: anything else is page 1
+    except (TypeError, ValueError):
+        number = 1
+    if number >= 1:
+        items = selectors.review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
+        if items or number == 1:
+            paginator.count = items[0].queue_total if items else 0
+            return Page(items, number, paginator)
+    paginator.count = selectors.review_queue_count(**filters)
+    number = paginator.num_pages
+    items = selectors.review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
+    return Page(items, number, paginator)
+
+
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(policy.can_use_review_queue(request.user))
-    form = QueueFilterForm(request.GET or None)
-    items = selectors.review_queue(**form.selector_arguments())
+    menus = selectors.queue_menus(request.user)
+    form = QueueFilterForm(request.GET or None, menus=menus)
     size = request.GET.get("size", "")
     page_size = int(size) if size.isdigit() and int(size) in QUEUE_PAGE_SIZES else 25
-    page = Paginator(items, page_size).get_page(request.GET.get("page"))
+    page = _queue_page(form.selector_arguments(), page_size, request.GET.get("page"))
+    selectors.attach_rounds(page, menus)
+    # Each status's label once, rather than get_status_display (which rebuilds the field's
+    # choices) for every row.
+    labels = {value: str(label) for value, label in EvidenceStatus.choices}
+    for evidence in page:
+        evidence.status_label = labels.get(evidence.status, evidence.status)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "filter_fields": queue_fragments.fields_html(
             request, "reviews/_queue_filter_fields.html", form, query=request.GET.urlencode()
+        ),
+        # The filters again, as hidden inputs of the bulk-decision form.
+        "carried_fields": queue_fragments.fields_html(
+            request, "reviews/_queue_carried_fields.html", form, query=request.GET.urlencode()
         ),
         "page": page,
         "query": query.urlencode(),
@@ -146,8 +176,8 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
     _require(policy.can_use_review_queue(request.user))
     form = BulkDecisionForm(request.POST)
     if request.POST.get("scope") == "filter":
-        filters = QueueFilterForm(request.POST)
-        matching = selectors.review_queue(**filters.selector_arguments())[:500]
+        filters = QueueFilterForm(request.POST, menus=selectors.queue_menus(request.user))
+        matching = selectors.review_queue(**filters.selector_arguments(), limit=500)
         items = [(evidence.pk, evidence.version) for evidence in matching]
     else:
         items = _selected_items(request)

@@ -34,9 +34,57 @@ def test_the_queue_costs_the_same_queries_at_10_and_100_rows(
 ):
     fill_queue(open_round, focal_point, rows)
     client.force_login(reviewer)
-    with django_assert_num_queries(9):  # 8 + the reviewer's two-factor device for the session
+    # The session, the user, the two-factor device, the menus (with the reviewer's roles and
+    # the rounds the round filter is checked against), the page with its count.
+    with django_assert_num_queries(5):
         response = client.get(reverse("review-queue") + f"?size=100&round={open_round.pk}")
     assert len(response.context["page"].object_list) == rows
+    assert f"{rows} items" in response.content.decode()
+
+
+def test_the_queue_reads_the_navigation_roles_with_its_menus(
+    client, focal_point, open_round, party, django_assert_num_queries
+):
+    from tests.factories import AssignmentFactory, UserFactory
+
+    double_role = UserFactory(username="double", is_reviewer=True)
+    AssignmentFactory(user=double_role, party=party, role="analyst")
+    make_evidence(assessment_round=open_round, party=party, author=focal_point, status="submitted")
+    client.force_login(double_role)
+    with django_assert_num_queries(5):
+        page = client.get(reverse("review-queue")).content.decode()
+    assert f'href="{reverse("workspace")}"' in page and f'href="{reverse("review-queue")}"' in page
+    assert "1 item" in page and open_round.slug in page
+
+
+@pytest.mark.parametrize(
+    "page, shown, rows",
+    [("", 1, 25), ("2", 2, 5), ("3", 2, 5), ("0", 2, 5), ("abc", 1, 25), ("-1", 2, 5)],
+)
+def test_the_queue_pages_as_a_paginator_would(
+    client, reviewer, focal_point, open_round, page, shown, rows
+):
+    """Past the end or below 1: the last page; not a number: the first."""
+    fill_queue(open_round, focal_point, 30)
+    client.force_login(reviewer)
+    response = client.get(reverse("review-queue") + f"?page={page}")
+    assert response.context["page"].number == shown
+    assert len(response.context["page"].object_list) == rows
+    html = response.content.decode()
+    assert "30 items" in html and f"Page {shown} of 2" in html
+
+
+@pytest.mark.parametrize("value", ["99999", "abc", "1.5"])
+def test_a_round_not_in_the_menu_is_refused_and_the_queue_unfiltered(
+    client, reviewer, focal_point, open_round, party, value
+):
+    make_evidence(assessment_round=open_round, party=party, author=focal_point, status="submitted")
+    client.force_login(reviewer)
+    response = client.get(reverse("review-queue") + f"?round={value}")
+    assert "Select a valid choice. That choice is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert len(response.context["page"].object_list) == 1
 
 
 @pytest.mark.parametrize(
