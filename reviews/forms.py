@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +78,10 @@ class RoundChoiceField(forms.ChoiceField):
         forms.Field.validate(self, value)  # to_python checked the choice
 
 
+_queue_filter_fields: dict[tuple, dict[str, forms.Field]] = {}
+QUEUE_FILTER_FIELDS_SIZE = 64
+
+
 class QueueFilterForm(forms.Form):
     round = RoundChoiceField(label=_("Round"), required=False)
     pillar = forms.ChoiceField(label=_("Pillar"), required=False)
@@ -107,14 +113,27 @@ class QueueFilterForm(forms.Form):
     )
 
     def __init__(self, *args, menus: QueueMenus | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Read once, as lists: the menus are drawn (and keyed, reviews/queue_fragments.py) from
-        # them, and the round is validated against them.
+        # The fields, with the menus' choices, are made once per process for each set of
+        # menus and shared by the forms made with it (the queue makes one per request, and
+        # BaseForm's deep copy of the fields cost more than validating them): nothing changes
+        # a field once made — the form, its validation and its fragments only read them.
+        # `choices_key` spells out the choices (the other choices are fixed in code); the
+        # fragments are keyed by it (reviews/queue_fragments.py).
         menus = menus or queue_menus()
-        self.fields["round"].choices = [("", _("All rounds")), *menus.round_choices]
-        self.fields["pillar"].choices = [("", _("All pillars"))] + [
-            (code, code) for code in menus.pillar_codes
-        ]
+        self.choices_key = (tuple(menus.round_choices), tuple(menus.pillar_codes))
+        fields = _queue_filter_fields.get(self.choices_key)
+        if fields is None:
+            fields = copy.deepcopy(self.base_fields)
+            fields["round"].choices = [("", _("All rounds")), *self.choices_key[0]]
+            fields["pillar"].choices = [("", _("All pillars"))] + [
+                (code, code) for code in self.choices_key[1]
+            ]
+            if len(_queue_filter_fields) >= QUEUE_FILTER_FIELDS_SIZE:
+                _queue_filter_fields.clear()
+            _queue_filter_fields[self.choices_key] = fields
+        self.base_fields = {}  # nothing for BaseForm to copy
+        super().__init__(*args, **kwargs)
+        self.fields = dict(fields)
 
     def selector_arguments(self) -> dict:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}

@@ -33,10 +33,16 @@ def fields_html(request, template: str, form, *, query: str = "") -> SafeString:
     """`form` is a bound form, keyed by its choices, or a form class whose choices are fixed
     in code (keyed by the language alone), instantiated only when the fields are drawn."""
     if isinstance(form, forms.BaseForm):
-        # Read once per form: the page draws several fragments of the same form.
+        # A form that spells out its choices (QueueFilterForm.choices_key: those not fixed in
+        # code) is keyed by that; any other by all its choices, read once per form (the page
+        # draws several fragments of the same form).
         choices = form.__dict__.get("_fragment_choices")
         if choices is None:
-            choices = form.__dict__["_fragment_choices"] = _choices(form)
+            choices = form.__dict__["_fragment_choices"] = (
+                (type(form).__qualname__, form.choices_key)
+                if hasattr(form, "choices_key")
+                else _choices(form)
+            )
     else:
         choices = form.__qualname__
     signature = repr((template, get_language(), query, choices))

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from submissions.models import Evidence, EvidenceStatus
 from submissions.selectors import evidence_for_user
 
 QUEUE_PAGE_SIZES = (25, 50, 100)
+_status_labels: dict[str, dict[str, str]] = {}  # by language
 
 
 def _require(allowed: bool) -> None:
@@ -66,9 +68,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page_size = int(size) if size.isdigit() and int(size) in QUEUE_PAGE_SIZES else 25
     page = _queue_page(form.selector_arguments(), page_size, request.GET.get("page"))
     selectors.attach_rounds(page, menus)
-    # Each status's label once, rather than get_status_display (which rebuilds the field's
-    # choices) for every row.
-    labels = {value: str(label) for value, label in EvidenceStatus.choices}
+    # Each status's label once per language and process, rather than get_status_display
+    # (which rebuilds the field's choices) for every row.
+    labels = _status_labels.get(get_language())
+    if labels is None:
+        labels = _status_labels[get_language()] = {
+            value: str(label) for value, label in EvidenceStatus.choices
+        }
     for evidence in page:
         evidence.status_label = labels.get(evidence.status, evidence.status)
     query = request.GET.copy()
