@@ -23,17 +23,19 @@ def is_reviewer(user) -> bool:
     return _active(user) and user.is_reviewer
 
 
+ASSIGNMENTS_ATTRIBUTE = "_policy_assignments"  # the user's (Party code, role) pairs, per request
+
+
 def party_codes_for(user, role: str | None = None) -> set[str]:
     """The codes of the Parties the user is assigned to (as focal point and/or analyst)."""
     if not _active(user):
         return set()
-    cache_name = "_policy_assignments"
-    assignments = getattr(user, cache_name, None)
+    assignments = getattr(user, ASSIGNMENTS_ATTRIBUTE, None)
     if assignments is None:
         assignments = list(
             PartyAssignment.objects.filter(user=user).values_list("party__code", "role")
         )
-        setattr(user, cache_name, assignments)
+        remember_party_codes(user, assignments)
     return {code for code, assigned_role in assignments if role is None or assigned_role == role}
 
 
@@ -41,7 +43,7 @@ def remember_party_codes(user, assignments) -> None:
     """Keeps for this request what party_codes_for reads, the user's (Party code, role) pairs,
     when a caller read them along with something else in one statement (the review queue's
     menus, reviews/selectors.py)."""
-    user._policy_assignments = list(assignments)
+    setattr(user, ASSIGNMENTS_ATTRIBUTE, list(assignments))
 
 
 def is_focal_point(user, party: Party | None = None) -> bool:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from readiness.models import Region
+from readiness.process_memo import ProcessMemo
 from reviews.models import Decision
 from reviews.selectors import QueueMenus, queue_menus
 from submissions.models import EvidenceStatus
@@ -78,8 +79,7 @@ class RoundChoiceField(forms.ChoiceField):
         forms.Field.validate(self, value)  # to_python checked the choice
 
 
-_queue_filter_fields: dict[tuple, dict[str, forms.Field]] = {}
-QUEUE_FILTER_FIELDS_SIZE = 64
+_queue_filter_fields = ProcessMemo(size=64)  # choices key -> the form's fields
 
 
 class QueueFilterForm(forms.Form):
@@ -128,9 +128,7 @@ class QueueFilterForm(forms.Form):
             fields["pillar"].choices = [("", _("All pillars"))] + [
                 (code, code) for code in self.choices_key[1]
             ]
-            if len(_queue_filter_fields) >= QUEUE_FILTER_FIELDS_SIZE:
-                _queue_filter_fields.clear()
-            _queue_filter_fields[self.choices_key] = fields
+            _queue_filter_fields.put(self.choices_key, fields)
         self.base_fields = {}  # nothing for BaseForm to copy
         super().__init__(*args, **kwargs)
         self.fields = dict(fields)

@@ -13,13 +13,14 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from readiness.process_memo import ProcessMemo
+
 TIMEOUT = 3600
 
 # A memo per process in front of the shared cache (one Redis read less per fragment): an entry
 # cannot go stale, because its key spells out everything the HTML depends on and a deployed
-# process's templates do not change; emptied when full, as the query comes from the client.
-_memo: dict[str, str] = {}
-MEMO_SIZE = 512
+# process's templates do not change.
+_memo = ProcessMemo(size=512)
 
 
 def _choices(form) -> list:
@@ -54,7 +55,5 @@ def fields_html(request, template: str, form, *, query: str = "") -> SafeString:
             instance = form if isinstance(form, forms.BaseForm) else form()
             html = render_to_string(template, {"form": instance}, request)
             cache.set(key, html, TIMEOUT)
-        if len(_memo) >= MEMO_SIZE:
-            _memo.clear()
-        _memo[key] = html
+        _memo.put(key, html)
     return mark_safe(html)  # noqa: S308  (rendered by our own template)

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.utils import timezone
 
@@ -167,6 +168,35 @@ def queue_menus(user=None) -> QueueMenus:
         ],
         pillar_codes=[code for kind, _order, code, _b, _c in rows if kind == 1],
     )
+
+
+def review_queue_page(filters: dict, *, page_size: int, number, menus: QueueMenus) -> Page:
+    """Paginator.get_page's page of the queue, from one statement that also counts the items
+    (review_queue); only a page below 1 or past the end, which becomes the last page, counts
+    them first. Each item gets its round from the menus and its status's label."""
+    paginator = Paginator([], page_size)
+    try:
+        number = int(number)  # as Paginator.validate_number: anything else is page 1
+    except (TypeError, ValueError):
+        number = 1
+    page = None
+    if number >= 1:
+        items = review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
+        if items or number == 1:
+            paginator.count = items[0].queue_total if items else 0
+            page = Page(items, number, paginator)
+    if page is None:
+        paginator.count = review_queue_count(**filters)
+        number = paginator.num_pages
+        items = review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
+        page = Page(items, number, paginator)
+    attach_rounds(page, menus)
+    # The labels once per page rather than get_status_display (which rebuilds the field's
+    # choices) for every row.
+    labels = {value: str(label) for value, label in EvidenceStatus.choices}
+    for evidence in page:
+        evidence.status_label = labels.get(evidence.status, evidence.status)
+    return page
 
 
 def attach_rounds(items, menus: QueueMenus) -> None:

@@ -4,10 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,36 +25,15 @@ from reviews.forms import (
     RevokeForm,
 )
 from reviews.models import Comment, Decision, Reply
-from submissions.models import Evidence, EvidenceStatus
+from submissions.models import Evidence
 from submissions.selectors import evidence_for_user
 
 QUEUE_PAGE_SIZES = (25, 50, 100)
-_status_labels: dict[str, dict[str, str]] = {}  # by language
 
 
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _queue_page(filters: dict, page_size: int, number) -> Page:
-    """Paginator.get_page's page, from one statement that also counts the items
-    (selectors.review_queue); only a page below 1 or past the end, which becomes the last
-    page, counts them first."""
-    paginator = Paginator([], page_size)
-    try:
-        number = int(number)  # as Paginator.validate_number: anything else is page 1
-    except (TypeError, ValueError):
-        number = 1
-    if number >= 1:
-        items = selectors.review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
-        if items or number == 1:
-            paginator.count = items[0].queue_total if items else 0
-            return Page(items, number, paginator)
-    paginator.count = selectors.review_queue_count(**filters)
-    number = paginator.num_pages
-    items = selectors.review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
-    return Page(items, number, paginator)
 
 
 @login_required
@@ -66,17 +43,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, menus=menus)
     size = request.GET.get("size", "")
     page_size = int(size) if size.isdigit() and int(size) in QUEUE_PAGE_SIZES else 25
-    page = _queue_page(form.selector_arguments(), page_size, request.GET.get("page"))
-    selectors.attach_rounds(page, menus)
-    # Each status's label once per language and process, rather than get_status_display
-    # (which rebuilds the field's choices) for every row.
-    labels = _status_labels.get(get_language())
-    if labels is None:
-        labels = _status_labels[get_language()] = {
-            value: str(label) for value, label in EvidenceStatus.choices
-        }
-    for evidence in page:
-        evidence.status_label = labels.get(evidence.status, evidence.status)
+    page = selectors.review_queue_page(
+        form.selector_arguments(), page_size=page_size, number=request.GET.get("page"), menus=menus
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

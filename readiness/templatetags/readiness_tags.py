@@ -11,6 +11,8 @@ from django.templatetags.i18n import (
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
+from readiness.process_memo import ProcessMemo
+
 register = template.Library()
 
 
@@ -26,8 +28,7 @@ def get_item(mapping, key):
 # context: neither a CSRF token (refused when parsed) nor anything about the user that is not an
 # argument. Blocks are refused too (a child template would override them unseen), and so is
 # {% get_... as var %} (its variable would not be set when the part comes from the memo).
-_memo: dict[tuple, str] = {}
-MEMO_SIZE = 2048
+_memo = ProcessMemo(size=2048)
 _memo_ids = itertools.count()
 
 
@@ -51,10 +52,7 @@ class MemoNode(template.Node):
         )
         html = _memo.get(key)
         if html is None:
-            html = self.nodelist.render(context)
-            if len(_memo) >= MEMO_SIZE:
-                _memo.clear()
-            _memo[key] = html
+            html = _memo.put(key, self.nodelist.render(context))
         return html
 
 
