@@ -85,7 +85,6 @@ def environment(workdir: Path, *, redis: bool) -> dict:
         # As behind the bundled proxy: the client address is the last X-Forwarded-For entry,
         # which wrk sets to a random address per request (bench/wrk_visitors.lua).
         "TRUSTED_PROXY_COUNT": "1",
-        "API_NUM_PROXIES": "1",
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": str(workdir / "media"),
         "LOG_LEVEL": "WARNING",

@@ -5,10 +5,17 @@ from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from readiness.client_ip import client_ip
+
 
 class _SettingsRate:
     def get_rate(self):
         return settings.API_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # The same client address as the login lockout's (TRUSTED_PROXY_COUNT), not DRF's
+        # NUM_PROXIES: one setting decides who the client is.
+        return client_ip(request) or "unknown"
 
 
 class WriteRateThrottle(_SettingsRate, UserRateThrottle):

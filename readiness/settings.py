@@ -144,7 +144,8 @@ AXES_CLIENT_IP_CALLABLE = "readiness.client_ip.client_ip"
 AXES_ENABLE_ADMIN = False  # readiness/admin.py shows the attempts read-only to round admins
 AXES_VERBOSE = False
 # How many reverse proxies append to X-Forwarded-For in front of the application: 0 ignores the
-# header (direct exposure); the production settings default to 1 (the bundled proxy).
+# header (direct exposure); the production settings default to 1 (the bundled proxy). The one
+# setting for every per-address limit: login lockout, password-reset requests, API throttles.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "5"))  # per client address
 PASSWORD_RESET_WINDOW = 15 * 60  # seconds
@@ -259,10 +260,8 @@ REST_FRAMEWORK = {
         "readiness.api_throttles.WriteRateThrottle",
         "readiness.api_throttles.AnonymousReadThrottle",
     ],
-    # Counted in the default cache; the number of proxies in front decides the client address.
-    "NUM_PROXIES": int(os.environ["API_NUM_PROXIES"])
-    if os.environ.get("API_NUM_PROXIES")
-    else None,
+    # Counted in the default cache, per user or per client address (readiness.client_ip, the
+    # same TRUSTED_PROXY_COUNT as the login lockout; DRF's own NUM_PROXIES is not used).
 }
 API_THROTTLE_RATES = {
     "write": os.environ.get("API_WRITE_RATE", "120/minute"),

@@ -27,9 +27,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # The reverse proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite the
 # header a client sends).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Behind the bundled reverse proxy: the client address for the login lockout is the last entry
-# of X-Forwarded-For (set TRUSTED_PROXY_COUNT=0 when the application is exposed directly, 2 with
-# a load balancer in front of the proxy, ...).
+# Behind the bundled reverse proxy: the client address is the last entry of X-Forwarded-For
+# (set TRUSTED_PROXY_COUNT=0 when the application is exposed directly, 2 with a load balancer in
+# front of the proxy, ...). It is the only proxy setting: the login lockout, the password-reset
+# limit and the API throttles all read the address from readiness.client_ip.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -84,3 +84,46 @@ def test_no_history_bypassing_writes_on_tracked_models():
                     offenders.append(f"{relative}:{node.lineno} {root}….{node.func.attr}()")
     assert not offenders, offenders
     assert {"Party", "AssessmentRound", "GradeBand", "User"} <= tracked
+
+
+# Where the client address comes from: readiness/client_ip.py alone reads it, through
+# TRUSTED_PROXY_COUNT. (DRF's NUM_PROXIES, a second answer, once let a client pick its own
+# throttle key with a forged X-Forwarded-For.)
+CLIENT_ADDRESS_SOURCES = ("REMOTE_ADDR", "X_FORWARDED_FOR", "NUM_PROXIES")
+
+
+def _docstrings(tree) -> set[int]:
+    import ast
+
+    return {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+
+
+def test_only_the_client_ip_module_reads_the_client_address():
+    import ast
+
+    offenders = []
+    for path in tracked_files():
+        relative = path.relative_to(ROOT)
+        if path.suffix != ".py" or relative.parts[0] == "tests":
+            continue
+        if relative == Path("readiness/client_ip.py"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = _docstrings(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            if id(node) in docstrings:
+                continue
+            text = node.value.upper().replace("-", "_")
+            offenders += [
+                f"{relative}:{node.lineno} {node.value!r}"
+                for source in CLIENT_ADDRESS_SOURCES
+                if source in text
+            ]
+    assert not offenders, offenders
+    assert "REMOTE_ADDR" in (ROOT / "readiness/client_ip.py").read_text()  # the rule has a target
