@@ -81,6 +81,8 @@ def _crc_combine(crc_a: int, piece: Piece) -> int:
 
 
 def prepare(text: str, hole: str | None, content_type: str = "text/html; charset=utf-8") -> Page:
+    """`text` split at every occurrence of `hole`: a marker that only the template put there
+    (readiness/results_cache.py makes one up per rendering), since each is filled in later."""
     parts = [part.encode() for part in (text.split(hole) if hole else [text])]
     pieces = tuple(
         Piece(

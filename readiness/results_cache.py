@@ -22,6 +22,7 @@ costs neither a query nor a Redis round trip:
 """
 
 import hashlib
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -43,7 +44,6 @@ from django.utils.safestring import SafeString, mark_safe
 from readiness import policy, precompressed
 from readiness.models import RoundStatus
 
-CSRF_HOLE = "csrf-token-hole-5f0c2e9b7d4a"  # where each response's own token goes
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [
     "readiness/results.py",
@@ -306,10 +306,19 @@ def page_response(
     if state is None or not state.is_public:
         return HttpResponse(render_page())  # "not found" for the public, from the view
     key = key_for(state, f"page-{page}", request.get_full_path(), other_rounds=other_rounds)
-    stored = _stored(
-        key, lambda: precompressed.prepare(render_page(csrf_token=CSRF_HOLE), CSRF_HOLE)
-    )
+    stored = _stored(key, lambda: _prepare_with_token_holes(render_page))
     return precompressed.response(request, stored, get_token(request))
+
+
+def _prepare_with_token_holes(render_page: Callable[..., str]) -> precompressed.Page:
+    """The page, split where its {% csrf_token %} tags drew the token, and nowhere else.
+
+    The tags are given a marker made up for this one rendering, which nothing stored before it
+    (evidence, a URL asked for) can contain: so no text of a user's is ever taken for a hole
+    and handed a visitor's token. A fixed marker was: evidence quoting it got every visitor's
+    token spliced into its text and links."""
+    hole = f"csrf-hole-{secrets.token_hex(16)}"
+    return precompressed.prepare(render_page(csrf_token=hole), hole)
 
 
 def api_list(request, slug: str, name: str, build):

@@ -20,6 +20,7 @@ from readiness.models import PartyResult, RoundComputation, RoundStatus
 from readiness.recompute import recompute
 from readiness.services import round_transition
 from reviews.services import review_decide
+from submissions.models import Evidence
 from tests.factories import make_evidence, round_with_methodology, seeding_frozen_rounds
 from tests.results.test_public_pages import published  # noqa: F401  (a fixture)
 
@@ -276,3 +277,50 @@ def test_the_cache_can_be_turned_off(client, published, settings):
     assert _grade_shown(client) == "D"
     _rewrite_result(published, "C", bump_version=False)
     assert _grade_shown(client) == "C"
+
+
+OLD_MARKER = "csrf-token-hole-5f0c2e9b7d4a"  # the fixed marker the cache used to fill in
+
+
+def test_evidence_quoting_a_token_marker_is_shown_as_written_and_gets_no_visitors_token(
+    published, party, focal_point
+):
+    """A cached page is filled with each visitor's CSRF token where its forms put it, and
+    nowhere else: evidence (text and links) carrying the old marker or one shaped like the new
+    ones stays as its author wrote it."""
+    lookalike = "csrf-hole-" + "0" * 32
+    narrative = f"See {OLD_MARKER} and {lookalike}."
+    link = f"https://attacker.example/steal?t={OLD_MARKER}&u={lookalike}"
+    with seeding_frozen_rounds():
+        evidence = Evidence.objects.get(round=published, party=party, sub_pillar__code="REG-1")
+        evidence.narrative, evidence.source_urls = narrative, [link]
+        evidence.save()
+    url = "/results/2025/parties/GHA/"
+    for browser in (Client(), Client(HTTP_ACCEPT_ENCODING="gzip")):
+        for _ in range(2):  # drawn, then from the cache
+            response = browser.get(url)
+            page = (
+                gzip.decompress(response.content)
+                if response.get("Content-Encoding") == "gzip"
+                else response.content
+            ).decode()
+            token = TOKEN.search(page).group(1)
+            assert narrative in page
+            assert f'href="{link.replace("&", "&amp;")}"' in page
+            assert page.count(OLD_MARKER) == 3 and page.count(lookalike) == 3
+            assert page.count(token) == len(TOKEN.findall(page))  # only in the forms' fields
+            assert "csrf-hole-" not in page.replace(lookalike, "")
+
+
+def test_every_rendering_gets_its_own_token_marker(published, monkeypatch):
+    markers = []
+    real_prepare = results_cache.precompressed.prepare
+
+    def prepare(text, hole, *args, **kwargs):
+        markers.append(hole)
+        return real_prepare(text, hole, *args, **kwargs)
+
+    monkeypatch.setattr(results_cache.precompressed, "prepare", prepare)
+    Client().get("/results/2025/")
+    Client().get("/results/2025/parties/GHA/")
+    assert len(markers) == 2 and len(set(markers)) == 2 and OLD_MARKER not in markers
