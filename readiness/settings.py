@@ -353,3 +353,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
 }
+# What a DOCX, XLSX, ODT or ODS may inflate to, all its members together.
+EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
+    os.environ.get("EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+)
+# clamd (tcp://host:port or unix:///path): when set, every upload is scanned before it is stored,
+# and refused while clamd cannot answer.
+CLAMD_URL = os.environ.get("CLAMD_URL", "")
+CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))

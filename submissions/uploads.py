@@ -2,28 +2,35 @@
 
 Nothing the browser says about a file is trusted. The type comes from the name's extension and
 must be confirmed by the content itself, which is read once, in chunks, while its SHA-256 is
-computed and it is scanned for executable, archive, macro and script content.
+computed and it is scanned for executable, archive, macro and script content. ZIP-based
+documents are inflated against a budget (upload_archives), PDFs parsed (upload_pdfs), and, when
+CLAMD_URL is set, every file that passed is scanned by clamd (antivirus).
 """
 
 import codecs
 import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from submissions import antivirus
+from submissions.upload_archives import check_archive
+from submissions.upload_pdfs import check_pdf
+
+logger = logging.getLogger(__name__)
+
 ALLOWED_EXTENSIONS = {"pdf", "docx", "xlsx", "odt", "ods", "csv", "txt", "png", "jpg", "jpeg"}
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 MAX_NAME_LENGTH = 255
-ZIP_EXPANSION_FACTOR = 20
-ZIP_EXPANSION_CEILING = 500 * 1024 * 1024
+ZIP_EXPANSION_FACTOR = 20  # with EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES as the ceiling
 HEAD_BYTES = 512  # enough for every signature below, including tar's at offset 257
 OVERLAP = 64  # carried from one chunk to the next, so a marker split between them is still found
 SMALL_MEMBER_BYTES = 1024 * 1024  # [Content_Types].xml and mimetype are a few kilobytes at most
@@ -79,9 +86,6 @@ MARKUP_STARTS = (b"<!doctype", b"<html", b"<svg", b"<script", b"<?xml")
 # The tag names must end as a browser would end them, so that four random bytes in a compressed
 # image ("<svG") do not refuse a genuine file.
 ACTIVE_CONTENT = re.compile(rb"<(?:script|html|svg|iframe)[\s/>]|javascript:", re.IGNORECASE)
-# "/JS" alone is not matched: four such bytes turn up by chance in large compressed images, and a
-# real JavaScript action also names "/S /JavaScript".
-PDF_ACTIVE_CONTENT = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFile)")
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,6 @@ class _Scan:
     is_utf8: bool = True
     has_nul: bool = False
     has_active_content: bool = False
-    has_pdf_actions: bool = False
 
 
 def validate_upload(uploaded_file, *, max_bytes: int | None = None) -> ValidatedUpload:
@@ -124,6 +127,7 @@ def validate_upload(uploaded_file, *, max_bytes: int | None = None) -> Validated
         if scan.size == 0:
             raise _refuse("empty", _("“%(name)s” is empty."), name=shown)
         _check_content(uploaded_file, shown, extension, rule, scan, max_bytes)
+        _check_for_viruses(uploaded_file, shown)
     finally:
         uploaded_file.seek(0)
     return ValidatedUpload(name, extension, rule.content_type, scan.size, scan.sha256)
@@ -192,7 +196,6 @@ def _scan(uploaded_file, shown: str, max_bytes: int) -> _Scan:
             scan.head += chunk[: HEAD_BYTES - len(scan.head)]
         window = carried + chunk
         scan.has_active_content = scan.has_active_content or bool(ACTIVE_CONTENT.search(window))
-        scan.has_pdf_actions = scan.has_pdf_actions or bool(PDF_ACTIVE_CONTENT.search(window))
         scan.has_nul = scan.has_nul or b"\x00" in chunk
         scan.is_utf8 = scan.is_utf8 and _decodes(decoder, chunk)
         carried = window[-OVERLAP:]
@@ -244,31 +247,21 @@ def _check_content(uploaded_file, shown, extension, rule, scan, max_bytes) -> No
     if scan.has_active_content or (not rule.magic and leading.startswith(MARKUP_STARTS)):
         message = _("“%(name)s” contains web page or script content, which is not accepted.")
         raise _refuse("active_content", message, **params)
-    if extension == "pdf" and scan.has_pdf_actions:
-        message = _("“%(name)s” contains JavaScript, launch actions or attached files.")
-        raise _refuse("active_content", message, **params)
+    if extension == "pdf":
+        check_pdf(uploaded_file, params)
 
 
 def _check_package(uploaded_file, params, max_bytes, archive, mismatch) -> None:
-    """Checks that a ZIP is the package its extension names, and carries no macros."""
+    """Checks that a ZIP is the package its extension names, safe to unpack and without macros."""
+    ceiling = settings.EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES
+    max_unpacked = min(ZIP_EXPANSION_FACTOR * max_bytes, ceiling)
     uploaded_file.seek(0)
     try:
         with zipfile.ZipFile(uploaded_file) as package:
-            members = package.infolist()
-            limit = min(ZIP_EXPANSION_FACTOR * max_bytes, ZIP_EXPANSION_CEILING)
-            if sum(member.file_size for member in members) > limit:
-                message = _("“%(name)s” unpacks to more than %(limit)s.")
-                raise _refuse("too_large", message, **params, limit=filesizeformat(limit))
-            if any(member.flag_bits & 0x1 for member in members):
-                message = _("“%(name)s” is password-protected. Remove the password and try again.")
-                raise _refuse("encrypted", message, **params)
-            names = {member.filename for member in members}
+            check_archive(package, uploaded_file, params, max_unpacked=max_unpacked)
+            names = set(package.namelist())
             content_types = _read_small(package, names, "[Content_Types].xml").lower()
-            if (
-                any(PurePosixPath(n).name.lower() == "vbaproject.bin" for n in names)
-                or b"macroenabled" in content_types
-                or any(n.lower().startswith(("basic/", "scripts/")) for n in names)
-            ):
+            if b"macroenabled" in content_types:
                 message = _("“%(name)s” contains macros. Save it without macros and try again.")
                 raise _refuse("macro", message, **params)
             kind = _package_kind(names, _read_small(package, names, "mimetype"))
@@ -276,6 +269,27 @@ def _check_package(uploaded_file, params, max_bytes, archive, mismatch) -> None:
         raise _refuse("mismatch", mismatch, **params) from None
     if kind != params["extension"]:
         raise _refuse("mismatch" if kind else "archive", mismatch if kind else archive, **params)
+
+
+def _check_for_viruses(uploaded_file, shown: str) -> None:
+    """When CLAMD_URL is set, nothing is stored that clamd has not called clean; when clamd
+    cannot give a verdict the upload is refused (fail closed), not stored unscanned."""
+    if not antivirus.is_configured():
+        return
+    uploaded_file.seek(0)
+    try:
+        signature = antivirus.scan(uploaded_file.chunks())
+    except antivirus.ScannerUnavailable:
+        logger.warning("upload refused: the virus scanner gave no verdict", exc_info=True)
+        message = _(
+            "“%(name)s” cannot be scanned for viruses right now, so it was not stored. "
+            "Please try again in a few minutes."
+        )
+        raise _refuse("scan_unavailable", message, name=shown) from None
+    if signature:
+        logger.warning("upload refused: clamd found %s", signature)
+        message = _("“%(name)s” was refused: the virus scanner found %(signature)s in it.")
+        raise _refuse("infected", message, name=shown, signature=signature[:100])
 
 
 def _read_small(package: zipfile.ZipFile, names: set[str], member: str) -> bytes:

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.submissions.sample_files import make_pdf
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -195,7 +197,7 @@ def test_the_beat_check_wants_a_recently_written_schedule(tmp_path):
 # --- the nginx template, run for real in front of the application -------------------------
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = make_pdf()
 
 
 def free_port() -> int:
@@ -361,3 +363,17 @@ def test_compose_passes_every_setting_to_the_application():
     fixed = {"DEBUG", "STATIC_ROOT", "GUNICORN_BIND", "FORWARDED_ALLOW_IPS"}
     passed = set(SERVICES["web"]["environment"])
     assert not sorted(variables_read() - passed - fixed)
+
+
+def test_the_virus_scanner_is_opt_in_and_takes_a_whole_upload():
+    clamd = SERVICES["clamd"]
+    assert clamd["profiles"] == ["antivirus"]  # `docker compose up` alone does not start it
+    assert clamd["healthcheck"]["test"] and clamd["restart"] == "unless-stopped"
+    assert "./docker/clamd.conf:/etc/clamav/clamd.conf:ro" in clamd["volumes"]
+    environment = SERVICES["web"]["environment"]
+    assert compose_default(environment["CLAMD_URL"]) == ""  # scanning is off unless asked for
+    config = (ROOT / "docker" / "clamd.conf").read_text()
+    assert re.search(r"^TCPSocket 3310$", config, re.MULTILINE)
+    stream_limit = re.search(r"^StreamMaxLength (\d+)M$", config, re.MULTILINE)
+    app_cap = int(compose_default(environment["EVIDENCE_UPLOAD_MAX_BYTES"]))
+    assert int(stream_limit.group(1)) * 1024 * 1024 > app_cap

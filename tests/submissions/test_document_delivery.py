@@ -15,10 +15,11 @@ from django.urls import reverse
 from readiness.storage_config import document_storage
 from submissions.services import document_add
 from tests.factories import make_evidence
+from tests.submissions.sample_files import make_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = make_pdf()
 S3_ENV = {
     "DOCUMENTS_STORAGE": "s3",
     "S3_BUCKET": "evidence",

@@ -14,10 +14,11 @@ from readiness.exceptions import Conflict
 from submissions.models import Document
 from submissions.services import document_add, document_remove
 from tests.factories import make_evidence
+from tests.submissions.sample_files import make_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = make_pdf()
 
 
 @pytest.fixture(autouse=True)
