@@ -22,6 +22,7 @@ from readiness.models import (
     FactField,
     GradeBand,
     Grouping,
+    OutboxMessage,
     Party,
     PartyAssignment,
     Pillar,
@@ -31,6 +32,7 @@ from readiness.models import (
     SubPillar,
     User,
 )
+from readiness.outbox import outbox_retry_now
 
 # Roles are flags and Party assignments; Django's permission groups are not used. API tokens are
 # secrets their owners manage on their own page.
@@ -357,3 +359,55 @@ class PartyAssignmentAdmin(PolicyAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+class OutboxDeliveryFilter(admin.SimpleListFilter):
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("undelivered", _("Undelivered")),
+            ("failed", _("Failed at least once, undelivered")),
+            ("sent", _("Sent")),
+            ("discarded", _("Not sent (demo data)")),
+        ]
+
+    def queryset(self, request, queryset):
+        undelivered = queryset.filter(sent_at__isnull=True)
+        return {
+            "undelivered": undelivered,
+            "failed": undelivered.filter(attempts__gt=0),
+            "sent": queryset.filter(sent_at__isnull=False, discarded=""),
+            "discarded": queryset.exclude(discarded=""),
+        }.get(self.value(), queryset)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """E-mail waiting in, or sent from, the outbox (readiness/outbox.py). Read-only; undelivered
+    mail can be made due now, e.g. once the mail server is back."""
+
+    list_display = ("created_at", "kind", "recipient", "subject", "attempts", "next_attempt_at",
+                    "sent_at", "last_error")  # fmt: skip
+    list_filter = (OutboxDeliveryFilter, "kind")
+    search_fields = ("recipient", "subject")
+    date_hierarchy = "created_at"
+    fields = ("kind", "recipient", "subject", "body", "created_at", "attempts", "next_attempt_at",
+              "last_error", "sent_at", "discarded")  # fmt: skip
+    actions = ["retry_now"]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the action to appear; the fields themselves stay read-only.
+        return policy.can_manage_rounds(request.user) and obj is None
+
+    @admin.action(description=_("Retry the selected undelivered e-mails now"))
+    def retry_now(self, request, queryset):
+        try:
+            count = outbox_retry_now(
+                actor=request.user, message_ids=queryset.values_list("pk", flat=True)
+            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d e-mails will be sent now.") % {"count": count})

@@ -221,6 +221,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "article6-tracker@localhost")
+# Seconds an SMTP connect or send may take before the outbox records a failure and retries.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SPECTACULAR_SETTINGS = {
@@ -348,11 +350,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 HEALTHZ_WORKER_MAX_AGE = int(os.environ.get("HEALTHZ_WORKER_MAX_AGE", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rounds": {"task": "readiness.sweep_stale_rounds", "schedule": 60.0},
+    # E-mail the on-commit delivery missed (broker down) or must retry (readiness/outbox.py).
+    "deliver-outbox": {"task": "readiness.deliver_outbox", "schedule": 60.0},
     "close-rounds-past-deadline": {
-        "task": "readiness.close_rounds_past_deadline",
-        "schedule": 300.0,
-    },
-}
 # What a DOCX, XLSX, ODT or ODS may inflate to, all its members together.
 EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
     os.environ.get("EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
@@ -361,3 +361,7 @@ EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
 # and refused while clamd cannot answer.
 CLAMD_URL = os.environ.get("CLAMD_URL", "")
 CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))
+        "task": "readiness.close_rounds_past_deadline",
+        "schedule": 300.0,
+    },
+}

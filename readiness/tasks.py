@@ -73,36 +73,14 @@ def sweep_stale_rounds() -> list[int]:
     return stale
 
 
-@shared_task(name="readiness.notify_round_opened")
-def notify_round_opened(round_id: int) -> int:
-    """E-mails the focal points and analysts of the round's Parties that it is open."""
-    from django.conf import settings
-    from django.core.mail import send_mass_mail
-    from django.urls import reverse
+@shared_task(name="readiness.deliver_outbox", ignore_result=True)
+def deliver_outbox() -> dict:
+    """Sends the e-mails that are due from the outbox: queued when a change that notifies
+    commits, and run by the beat every minute for whatever that missed or must retry."""
+    from readiness.outbox import outbox_deliver_due
 
-    from readiness.models import AssessmentRound, PartyAssignment
-
-    assessment_round = AssessmentRound.objects.get(pk=round_id)
-    members = assessment_round.memberships.values_list("party_id", flat=True)
-    recipients = sorted(
-        set(
-            PartyAssignment.objects.filter(party_id__in=members, user__is_active=True)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
-    deadline = (
-        f" Submissions close on {assessment_round.submission_deadline:%Y-%m-%d %H:%M} UTC."
-        if assessment_round.submission_deadline
-        else ""
-    )
-    body = (
-        f"{assessment_round.name} is open for evidence.{deadline}\n\n"
-        f"Your workspace: {settings.SITE_URL}{reverse('workspace')}\n"
-    )
-    subject = f"[Article 6 tracker] {assessment_round.name} is open"
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
-    return send_mass_mail(messages) if messages else 0
+    report = outbox_deliver_due()
+    return {"sent": report.sent, "failed": report.failed}
 
 
 @shared_task(name="readiness.close_rounds_past_deadline")

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from readiness import policy
-from readiness.background import enqueue_after_commit
 from readiness.exceptions import Conflict, DomainError, RoundLocked
 from readiness.history import tracked_save
 from readiness.models import ChangeKind, RoundStatus, User
 from readiness.recompute import mark_round_changed
 from reviews.models import Comment, Decision, Review
+from reviews.notifications import notify_submitter_of_decision
 from submissions.models import Evidence, EvidenceStatus
 from submissions.services import check_version, lock_evidence, require_round_accepts
 
@@ -26,9 +26,7 @@ MAX_COMMENT = 5000
 
 
 def _notify(review: Review) -> None:
-    from reviews.tasks import notify_submitter_of_decision
-
-    enqueue_after_commit(notify_submitter_of_decision, review.pk)
+    notify_submitter_of_decision(review)  # an outbox row in this transaction
 
 
 def _results_changed(review: Review, kind: str, what: str, detail: str = "") -> None:

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from readiness import policy
-from readiness.background import enqueue_after_commit
 from readiness.history import tracked_bulk_create
 from readiness.models import AssessmentRound, FactField, Party, SubPillar, User
 from submissions import facts as fact_rules
 from submissions.models import Evidence, EvidenceStatus
+from submissions.notifications import notify_reviewers_of_import
 from submissions.services import require_round_accepts
 from submissions.uploads import validate_upload
 
@@ -206,13 +206,11 @@ def save_rows(
     *, actor: User, assessment_round: AssessmentRound, rows: list[Evidence], source_name: str
 ) -> int:
     """Saves checked rows as submitted evidence (in the caller's transaction, with the round
-    locked) and tells the reviewers once, after commit."""
+    locked) and tells the reviewers once, through the outbox."""
     created = tracked_bulk_create(
         Evidence, rows, actor=actor, reason=f"imported from {source_name}"
     )
-    from submissions.tasks import notify_reviewers_of_import
-
-    enqueue_after_commit(notify_reviewers_of_import, assessment_round.pk, len(created))
+    notify_reviewers_of_import(assessment_round, len(created))
     return len(created)
 
 

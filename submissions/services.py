@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness import policy
-from readiness.background import enqueue_after_commit
 from readiness.exceptions import Conflict, RoundLocked
 from readiness.history import tracked_delete, tracked_save
 from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
 from submissions import facts as fact_rules
 from submissions.models import EDITABLE_STATUSES, Document, Evidence, EvidenceStatus
+from submissions.notifications import notify_reviewers_of_submission
 from submissions.uploads import validate_upload
 
 
@@ -195,9 +195,7 @@ def evidence_submit(
     tracked_save(
         locked, actor=actor, reason="resubmitted after changes" if answering else "submitted"
     )
-    from submissions.tasks import notify_reviewers_of_submission
-
-    enqueue_after_commit(notify_reviewers_of_submission, locked.pk)
+    notify_reviewers_of_submission(locked)  # an outbox row in this transaction
     return locked
 
 

@@ -6,6 +6,7 @@ from readiness.models.methodology import (
     ScoreLevel,
     SubPillar,
 )
+from readiness.models.outbox import OutboxKind, OutboxMessage
 from readiness.models.parties import Grouping, GroupingKind, Party, Region
 from readiness.models.results import (
     AggregateResult,
@@ -37,6 +38,8 @@ __all__ = [
     "GradeBand",
     "Grouping",
     "GroupingKind",
+    "OutboxKind",
+    "OutboxMessage",
     "Party",
     "PartyAssignment",
     "Pillar",

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from readiness import policy
-from readiness.background import enqueue_after_commit
 from readiness.exceptions import InvalidTransition, RoundLocked
 from readiness.history import tracked_bulk_create, tracked_delete, tracked_save
 from readiness.models import (
@@ -19,6 +18,7 @@ from readiness.models import (
     SubPillar,
     User,
 )
+from readiness.notifications import notify_round_opened
 from readiness.recompute import mark_round_changed, recompute
 
 
@@ -114,9 +114,7 @@ def round_transition(
     note = f"status {current} → {target}" + (f": {reason}" if reason else "")
     tracked_save(locked, actor=actor, reason=note)
     if target == RoundStatus.OPEN and current == RoundStatus.DRAFT:
-        from readiness.tasks import notify_round_opened
-
-        enqueue_after_commit(notify_round_opened, locked.pk)
+        notify_round_opened(locked)  # outbox rows in this transaction
     assessment_round.refresh_from_db()
     return locked
 

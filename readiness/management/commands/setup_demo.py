@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.test.utils import override_settings
 
 from readiness.demo import DEMO_PASSWORD, setup_demo
 
@@ -9,9 +8,7 @@ class Command(BaseCommand):
     help = "Loads the Parties, the 2025 round with methodology v1 and one demo account per role."
 
     def handle(self, *args, **options):
-        # The demo's workflow sends notifications; keep them out of the console.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            accounts = setup_demo()
+        accounts = setup_demo()  # its notifications are recorded as not sent, never delivered
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Accounts (password for all: {DEMO_PASSWORD}):")
         )
