@@ -353,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
     # E-mail the on-commit delivery missed (broker down) or must retry (readiness/outbox.py).
     "deliver-outbox": {"task": "readiness.deliver_outbox", "schedule": 60.0},
     "close-rounds-past-deadline": {
+        "task": "readiness.close_rounds_past_deadline",
+        "schedule": 300.0,
+    },
+}
 # What a DOCX, XLSX, ODT or ODS may inflate to, all its members together.
 EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
     os.environ.get("EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
@@ -361,7 +365,3 @@ EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
 # and refused while clamd cannot answer.
 CLAMD_URL = os.environ.get("CLAMD_URL", "")
 CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))
-        "task": "readiness.close_rounds_past_deadline",
-        "schedule": 300.0,
-    },
-}

@@ -1,7 +1,10 @@
 """The outbox of notifications (readiness/outbox.py): nothing lost to a broker outage, a
 worker crash or an SMTP failure, nothing sent twice by two workers, nothing sent by the demo."""
 
+import shutil
 import smtplib
+import socket
+import subprocess
 import threading
 from datetime import timedelta
 
@@ -20,7 +23,9 @@ from readiness.outbox import outbox_deliver_due, outbox_enqueue
 from reviews.models import Review
 from reviews.services import review_decide
 from submissions.models import EvidenceStatus
+from tests.conftest import service_missing
 from tests.factories import UserFactory, make_evidence
+from tests.test_pipeline_integration import wait_until
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -309,3 +314,84 @@ def test_work_after_the_demo_notifies_again(reviewer, submitted, mailoutbox,
     with django_capture_on_commit_callbacks(execute=True):
         approve(reviewer, other)
     assert [message.to for message in mailoutbox] == [[other.submitter.email]]
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free port, stopped and started by its PID (the
+    shared one is never touched)."""
+
+    def __init__(self):
+        if shutil.which("redis-server") is None:
+            service_missing("redis-server is not installed")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert wait_until(self.answers, timeout=10), "redis-server did not start"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def own_broker():
+    """The Celery app publishing to, and a worker consuming from, a Redis of the test's own."""
+    from readiness.celery import app
+
+    redis = OwnRedis()
+    redis.start()
+    saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis.url, task_always_eager=False)
+    app._pool = None  # the connection pools are built from broker_url on first use
+    app.amqp._producer_pool = None
+    try:
+        yield app, redis
+    finally:
+        app.conf.update(saved)
+        app._pool = None
+        app.amqp._producer_pool = None
+        if redis.process.poll() is None:
+            redis.stop()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_real_broker_outage_delays_the_email_and_a_real_worker_delivers_it_later(
+    reviewer, submitted, mailoutbox, own_broker
+):
+    from celery.contrib.testing.worker import start_worker
+
+    from readiness.tasks import deliver_outbox
+
+    app, redis = own_broker
+    redis.stop()  # the broker goes down
+    assert not redis.answers()
+    approve(reviewer, submitted)  # commits; publishing the delivery on commit fails
+    submitted.refresh_from_db()
+    assert submitted.status == EvidenceStatus.APPROVED
+    assert pending().count() == 1 and mailoutbox == []
+
+    redis.start()  # the broker is back (empty: the failed publish left nothing in it)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        deliver_outbox.delay()  # what the beat publishes every minute
+        assert wait_until(lambda: not pending().exists(), timeout=30)
+    assert [message.to for message in mailoutbox] == [[submitted.submitter.email]]
+    assert "Awarded level: 2" in mailoutbox[0].body
