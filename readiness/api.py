@@ -51,9 +51,12 @@ class RoundSerializer(serializers.Serializer):
 
 
 class PartyResultSerializer(serializers.ModelSerializer):
-    party = serializers.CharField(source="party.code")
-    party_name = serializers.CharField(source="party.name_en")
-    region = serializers.CharField(source="party.region")
+    """A result with its Party as the round shows it (`.listed`: the round's snapshot once it
+    is published, so a renamed or moved Party does not rewrite a published round)."""
+
+    party = serializers.CharField(source="listed.code")
+    party_name = serializers.CharField(source="listed.name_en")
+    region = serializers.CharField(source="listed.region")
 
     class Meta:
         model = PartyResult
@@ -145,13 +148,20 @@ class ResultList(CachedForThePublic, generics.ListAPIView):
     ordering = ["party__code"]
 
     def get_queryset(self):
-        assessment_round = _round(self.request, self.kwargs["slug"])
+        self.assessment_round = assessment_round = _round(self.request, self.kwargs["slug"])
+        self.listed = selectors.listed_parties(assessment_round)
         rows = PartyResult.objects.filter(round=assessment_round).select_related("party")
         if grade := self.request.query_params.get("grade"):
             rows = rows.filter(grade=grade)
-        if region := self.request.query_params.get("region"):
-            rows = rows.filter(party__region=region)
+        if region := self.request.query_params.get("region"):  # the region the round shows
+            rows = rows.filter(
+                party_id__in=[pk for pk, party in self.listed.items() if party.region == region]
+            )
         return rows
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return results.with_listed(self.assessment_round, page, self.listed)
 
 
 class ResultDetail(generics.RetrieveAPIView):
@@ -168,7 +178,8 @@ class ResultDetail(generics.RetrieveAPIView):
         )
         if result is None:
             raise NotFound
-        return result
+        listed = selectors.listed_parties(assessment_round, [result.party_id])
+        return results.with_listed(assessment_round, [result], listed)[0]
 
 
 class AggregateList(CachedForThePublic, generics.ListAPIView):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from readiness.models import AggregateResult, PartyResult, Region
-from readiness.results import bands_of, pillars_of, rate
+from readiness.results import bands_of, pillars_of, rate, with_listed
 
 
 @dataclass
@@ -40,12 +40,19 @@ class Comparison:
 
 
 def compare(earlier, later) -> Comparison:
-    """Five queries whatever the number of Parties."""
+    """Seven to nine queries whatever the number of Parties. Each Party is named as the later
+    round shows it (as the earlier one, if it left)."""
     grades = [band.grade for band in bands_of(later)]
     before = {
-        r.party_id: r for r in PartyResult.objects.filter(round=earlier).select_related("party")
-    }
-    after = {r.party_id: r for r in PartyResult.objects.filter(round=later).select_related("party")}
+        r.party_id: r
+        for r in with_listed(earlier, PartyResult.objects.filter(round=earlier).only(
+            "party_id", "grade", "total_rate"))
+    }  # fmt: skip
+    after = {
+        r.party_id: r
+        for r in with_listed(later, PartyResult.objects.filter(round=later).only(
+            "party_id", "grade", "total_rate"))
+    }  # fmt: skip
     matrix = []
     for grade in grades:
         counts = [
@@ -55,7 +62,7 @@ def compare(earlier, later) -> Comparison:
         ]  # fmt: skip
         matrix.append((grade, counts, sum(counts)))
     parties = [
-        PartyChange((after.get(pid) or before.get(pid)).party, before.get(pid), after.get(pid))
+        PartyChange((after.get(pid) or before.get(pid)).listed, before.get(pid), after.get(pid))
         for pid in set(before) | set(after)
     ]
     parties.sort(key=lambda change: (-(abs(change.delta or 0)), change.party.name_en))

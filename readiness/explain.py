@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from readiness import policy
-from readiness.models import AssessmentRound, Party, PartyResult, RoundComputation
+from readiness.models import AssessmentRound, PartyResult, RoundComputation
+from readiness.party_snapshots import ListedParty
 from readiness.selectors import grade_bands, pillars_with_methodology
 
 
@@ -91,11 +92,12 @@ def grade_history(result: PartyResult) -> list[GradeChange]:
     return list(reversed(changes))
 
 
-def explain(user, assessment_round: AssessmentRound, party: Party) -> Explanation:
+def explain(user, assessment_round: AssessmentRound, party: ListedParty) -> Explanation:
+    """`party` as the round shows it (results.member)."""
     from reviews.models import Review
     from submissions.models import Evidence
 
-    result = PartyResult.objects.filter(round=assessment_round, party=party).first()
+    result = PartyResult.objects.filter(round=assessment_round, party_id=party.id).first()
     state = RoundComputation.objects.filter(round=assessment_round).first()
     is_current = state is None or state.is_current
     if result is None:

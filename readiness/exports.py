@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 
 from readiness.models import AggregateResult, GradeBand, PartyResult
-from readiness.results import pillars_of
-from readiness.selectors import pillars_with_methodology
+from readiness.results import pillars_of, with_listed
+from readiness.selectors import listed_parties, pillars_with_methodology
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -35,11 +35,14 @@ def _party_results(assessment_round) -> Dataset:
     columns += [f"rate_{code}" for code in pillar_codes] + [f"level_{code}" for code in sub_codes]
 
     def rows():
+        # names and region as the round shows them: its snapshot once it is published
+        listed = listed_parties(assessment_round)
         results = PartyResult.objects.filter(round=assessment_round).select_related("party")
-        for r in results.order_by("party__code").iterator(chunk_size=500):
+        for r in with_listed(assessment_round, results.order_by("party__code"), listed):
+            party = r.listed
             yield [
-                r.party.code, r.party.name_en, r.party.name_zh, r.party.region,
-                r.party.subregion_en, r.grade, str(r.total_rate),
+                party.code, party.name_en, party.name_zh, party.region,
+                party.subregion_en, r.grade, str(r.total_rate),
                 *[r.pillars.get(code, {}).get("rate") for code in pillar_codes],
                 *[r.sub_pillars.get(code, {}).get("level", 0) for code in sub_codes],
             ]  # fmt: skip

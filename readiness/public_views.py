@@ -3,14 +3,14 @@ findings and open data. Unpublished rounds are shown to staff as a marked previe
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from readiness import export_responses, results, results_cache
+from readiness import export_responses, results, results_cache, selectors
 from readiness.findings import findings
-from readiness.models import Grouping, Party, Region
+from readiness.models import Region
 from readiness.results import bands_of, pillars_of
 
 
@@ -82,13 +82,13 @@ class PartyTableForm(forms.Form):
     grouping = forms.ChoiceField(label=_("Grouping"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args, bands, pillars, **kwargs):
+    def __init__(self, *args, bands, pillars, groupings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grade"].choices = [("", _("All grades"))] + [
             (band.grade, f"{band.grade} · {band.label}") for band in bands
         ]
         self.fields["grouping"].choices = [("", _("All groupings"))] + [
-            (g.code, g.name) for g in Grouping.objects.order_by("kind", "order")
+            (g.code, g.name) for g in groupings
         ]
         self.fields["sort"].choices = [
             ("total", _("Total rate, highest first")),
@@ -116,7 +116,10 @@ def parties(request: HttpRequest, slug: str) -> HttpResponse:
 def _parties_context(context: dict) -> dict:
     assessment_round, query = context["round"], context.pop("query")
     bands, pillars = bands_of(assessment_round), pillars_of(assessment_round)
-    form = PartyTableForm(query or None, bands=bands, pillars=pillars)
+    listed = selectors.listed_parties(assessment_round)  # the round's groupings, as it shows them
+    form = PartyTableForm(
+        query or None, bands=bands, pillars=pillars, groupings=selectors.round_groupings(listed)
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     level_filter, fact_filter = query.get("level", ""), query.get("fact", "")
     rows = results.party_table(
@@ -128,6 +131,7 @@ def _parties_context(context: dict) -> dict:
         sort=filters.get("sort") or "total",
         level=level_filter,
         fact=fact_filter,
+        listed=listed,
     )
     query = query.copy()
     query.pop("sort", None)
@@ -145,14 +149,14 @@ def _parties_context(context: dict) -> dict:
 
 
 def profile(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    code = code.upper()
-    # Looked up only when the page is drawn: a cached page was drawn for a member Party.
-    party = SimpleLazyObject(lambda: get_object_or_404(Party, code=code))
+    # The Party as the round shows it (its snapshot once published), looked up only when the
+    # page is drawn: a cached page was drawn for a member Party. Membership changes move the
+    # round's evidence version, hence the cache key.
+    party = SimpleLazyObject(
+        lambda: results.member(results.results_round(request.user, slug)[0], code)
+    )
 
     def build(context: dict) -> dict:
-        # Membership changes move the round's evidence version, hence the cache key.
-        if not context["round"].memberships.filter(party=party).exists():
-            raise Http404
         context["profile"] = results.profile(request.user, context["round"], party)
         return context
 

@@ -32,6 +32,7 @@ from readiness.models import (
     Grouping,
     Party,
     PartyResult,
+    PartySnapshot,
     RoundChange,
     RoundComputation,
     RoundParty,
@@ -167,12 +168,20 @@ def _queries() -> dict[str, str]:
     }
     evidence, round_party, party = table(Evidence), table(RoundParty), table(Party)
     return {
+        # per member: its region and groupings from the round's snapshot (s), or from the
+        # register (p, g) for a member the snapshot lacks (a row per grouping then)
         "members": (
-            f"SELECT m.{column(RoundParty, 'party')}, p.{column(Party, 'region')}, "
-            f"g.{column(Grouping, 'code')} FROM {round_party} m "
+            f"SELECT m.{column(RoundParty, 'party')}, "
+            f"COALESCE(s.{column(PartySnapshot, 'region')}, p.{column(Party, 'region')}), "
+            f"s.{column(PartySnapshot, 'groupings')}, g.{column(Grouping, 'code')} "
+            f"FROM {round_party} m "
             f"JOIN {party} p ON p.{column(Party, 'id')} = m.{column(RoundParty, 'party')} "
+            f"LEFT JOIN {table(PartySnapshot)} s "
+            f"ON s.{column(PartySnapshot, 'round')} = m.{column(RoundParty, 'round')} "
+            f"AND s.{column(PartySnapshot, 'party')} = m.{column(RoundParty, 'party')} "
             f"LEFT JOIN {table(through)} pg "
             f"ON pg.{column(through, 'party')} = m.{column(RoundParty, 'party')} "
+            f"AND s.{column(PartySnapshot, 'id')} IS NULL "
             f"LEFT JOIN {table(Grouping)} g "
             f"ON g.{column(Grouping, 'id')} = pg.{column(through, 'grouping')} "
             f"WHERE m.{column(RoundParty, 'round')} = %s"
@@ -225,7 +234,10 @@ def _queries() -> dict[str, str]:
 
 def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
     """Everything the engine needs, in two queries whatever the round's size (plus the
-    methodology's, once per process when the round is no longer a draft)."""
+    methodology's, once per process when the round is no longer a draft). Regions and
+    groupings come from the round's Party snapshot, the same one its pages show (taken anew
+    at publication, before the final recompute), so the aggregates of a published round
+    match what it shows of its Parties."""
     from submissions.models import EvidenceStatus
 
     queries = _queries()
@@ -233,8 +245,15 @@ def read_inputs(assessment_round: AssessmentRound) -> RoundInputs:
     methodology = shape.methodology
     regions: dict[int, str] = {}
     groupings: dict[str, set[int]] = {}
-    for party_id, region, code in _fetch(queries["members"], [assessment_round.pk]):
+    for party_id, region, snapshot_groupings, code in _fetch(
+        queries["members"], [assessment_round.pk]
+    ):
         regions[party_id] = region
+        if snapshot_groupings is not None:
+            if isinstance(snapshot_groupings, str):  # the drivers hand JSON over as text
+                snapshot_groupings = json.loads(snapshot_groupings)
+            for grouping in snapshot_groupings:
+                groupings.setdefault(grouping["code"], set()).add(party_id)
         if code is not None:
             groupings.setdefault(code, set()).add(party_id)
     codes = shape.codes_by_sub_pillar_id

@@ -6,7 +6,6 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Prefetch
 from django.http import Http404
 
 from readiness import policy
@@ -15,13 +14,14 @@ from readiness.models import (
     AssessmentRound,
     FactField,
     GradeBand,
-    Grouping,
     Party,
     PartyResult,
     Pillar,
     Region,
     RoundStatus,
 )
+from readiness.party_snapshots import ListedParty
+from readiness.selectors import listed_from_register, listed_parties
 
 WORLD_MAP = Path(__file__).resolve().parent / "data" / "world-map.json"
 PUBLIC = (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED)
@@ -125,34 +125,51 @@ def overview(assessment_round) -> Overview:
                     rates=[PillarRate(p, rate(aggregate.pillar_asr.get(p.code))) for p in pillars],
                 )
             )
-    results = list(
+    results = with_listed(
+        assessment_round,
         PartyResult.objects.filter(round=assessment_round)
         .select_related("party")
-        .only(
-            "grade",
-            "total_rate",
-            "party__code",
-            "party__name_en",
-            "party__name_zh",
-            "party__iso_numeric",
-        )  # fmt: skip
+        .only("grade", "total_rate", "party__code"),
     )
     shapes = world_map()["countries"]
-    mapped = [r for r in results if r.party.iso_numeric in shapes]
+    mapped = [r for r in results if r.listed.iso_numeric in shapes]
     map_countries = [
-        {"result": r, "path": shapes[r.party.iso_numeric]}
-        for r in sorted(mapped, key=lambda r: r.party.iso_numeric)
+        {"result": r, "path": shapes[r.listed.iso_numeric]}
+        for r in sorted(mapped, key=lambda r: r.listed.iso_numeric)
     ]
-    unmapped = sorted((r for r in results if r not in mapped), key=lambda r: r.party.name_en)
+    unmapped = sorted((r for r in results if r not in mapped), key=lambda r: r.listed.name_en)
     return Overview(world, grades, ranked, regions, map_countries, unmapped)
 
 
+def with_listed(assessment_round, results, listed: dict | None = None) -> list[PartyResult]:
+    """The results, each with `.listed`: its Party as the round shows it (see
+    selectors.listed_parties). A result whose Party the round's snapshot lacks (never once the
+    round is published through its service) shows the register's."""
+    rows = list(results)
+    listed = listed_parties(assessment_round) if listed is None else listed
+    missing = [r.party_id for r in rows if r.party_id not in listed]
+    if missing:
+        listed = {**listed, **listed_from_register(Party.objects.filter(pk__in=missing))}
+    for r in rows:
+        r.listed = listed[r.party_id]
+    return rows
+
+
+def member(assessment_round, code: str) -> ListedParty:
+    """The round's Party with this code as the round shows it; 'not found' for a Party that
+    is not a member."""
+    found = listed_parties(assessment_round, code=code.upper())
+    if not found:
+        raise Http404
+    return next(iter(found.values()))
+
+
 SORTS = {
-    "name": lambda r: r.party.name_en,
-    "code": lambda r: r.party.code,
-    "grade": lambda r: (r.grade, -r.total_rate, r.party.name_en),
-    "total": lambda r: (-r.total_rate, r.party.name_en),
-    "region": lambda r: (r.party.region, r.party.name_en),
+    "name": lambda r: r.listed.name_en,
+    "code": lambda r: r.listed.code,
+    "grade": lambda r: (r.grade, -r.total_rate, r.listed.name_en),
+    "total": lambda r: (-r.total_rate, r.listed.name_en),
+    "region": lambda r: (r.listed.region, r.listed.name_en),
 }
 
 
@@ -166,28 +183,29 @@ def party_table(
     sort="total",
     level="",
     fact="",
+    listed: dict | None = None,
 ) -> list[PartyResult]:
-    """The round's Party results with their Parties and groupings: two queries (three with a
-    fact filter). `level` is "SUB-CODE:minimum"; `fact` is "SUB-CODE.key:value"."""
+    """The round's Party results, each with its Party as the round shows it (`.listed`, with
+    names, region and groupings: selectors.listed_parties, or `listed` when the caller read it
+    already): two or three queries (one more with a fact filter). `level` is
+    "SUB-CODE:minimum"; `fact` is "SUB-CODE.key:value". Region and grouping filter on what
+    the round shows, so a published round's table does not follow the register."""
     results = PartyResult.objects.filter(round=assessment_round).select_related("party")
     if grade:
         results = results.filter(grade=grade)
+    rows = with_listed(assessment_round, results, listed)
     if region:
-        results = results.filter(party__region=region)
+        rows = [r for r in rows if r.listed.region == region]
     if grouping:
-        results = results.filter(party__groupings__code=grouping)
-    results = results.prefetch_related(
-        Prefetch("party__groupings", queryset=Grouping.objects.order_by("kind", "order"))
-    )
-    rows = list(results)
+        rows = [r for r in rows if grouping in r.listed.grouping_codes]
     if search:
         needle = search.strip().lower()
         rows = [
             r
             for r in rows
-            if needle in r.party.name_en.lower()
-            or needle in r.party.name_zh
-            or needle == r.party.code.lower()
+            if needle in r.listed.name_en.lower()
+            or needle in r.listed.name_zh
+            or needle == r.listed.code.lower()
         ]
     code, _sep, minimum = level.partition(":")
     if minimum.isdigit():
@@ -200,7 +218,7 @@ def party_table(
     if key.startswith("pillar:"):
         code = key.split(":", 1)[1]
         rows.sort(
-            key=lambda r: (-(rate(r.pillars.get(code, {}).get("rate")) or 0), r.party.name_en)
+            key=lambda r: (-(rate(r.pillars.get(code, {}).get("rate")) or 0), r.listed.name_en)
         )
     else:
         rows.sort(key=SORTS.get(key, SORTS["total"]))
@@ -228,11 +246,12 @@ class Profile:
     across_rounds: list[PartyResult]
 
 
-def profile(user, assessment_round, party: Party) -> Profile:
+def profile(user, assessment_round, party: ListedParty) -> Profile:
+    """`party` as the round shows it (`member`): its region picks the regional figures."""
     from readiness.selectors import pillars_with_methodology
     from submissions.models import Document, Evidence
 
-    result = PartyResult.objects.filter(round=assessment_round, party=party).first()
+    result = PartyResult.objects.filter(round=assessment_round, party_id=party.id).first()
     aggregates = {
         a.key: a
         for a in AggregateResult.objects.filter(
@@ -282,7 +301,7 @@ def profile(user, assessment_round, party: Party) -> Profile:
             )
         lines.append((pillar, pillar_lines))
     across = list(
-        PartyResult.objects.filter(party=party, round__in=policy.visible_rounds(user))
+        PartyResult.objects.filter(party_id=party.id, round__in=policy.visible_rounds(user))
         .select_related("round")
         .order_by("round__slug")
     )

@@ -9,6 +9,7 @@ from readiness.models import (
     GradeBand,
     Grouping,
     Party,
+    PartySnapshot,
     Pillar,
     ScoreLevel,
     SubPillar,
@@ -86,6 +87,52 @@ def party_list(
 
 def groupings() -> list[Grouping]:
     return list(Grouping.objects.order_by("kind", "order"))
+
+
+def listed_from_register(parties: QuerySet[Party]) -> dict:
+    """The Parties as the register shows them now, by id, in two queries."""
+    from readiness.party_snapshots import listed_from_register
+
+    parties = parties.prefetch_related(
+        Prefetch("groupings", queryset=Grouping.objects.order_by("kind", "order", "code"))
+    )
+    return {party.pk: listed_from_register(party) for party in parties}
+
+
+def listed_parties(assessment_round: AssessmentRound, party_ids=None, *, code: str = "") -> dict:
+    """The round's Parties as its figures show them, by id (only `party_ids`, or the Party
+    with `code`, when given): names, region, sub-region and groupings from the round's
+    snapshot once it is published or archived, so that the register can change without
+    rewriting a published figure; from the register (the current Party) before. One query for
+    a published round, two otherwise.
+
+    A frozen round without any snapshot row reads the register: only test set-ups that set the
+    status by hand make one (migration 0009 filled every round, publication takes the
+    snapshot, and on PostgreSQL the database refuses snapshot rows for a published round)."""
+    from readiness.party_snapshots import listed_from_snapshot
+
+    if assessment_round.is_frozen:
+        snapshots = PartySnapshot.objects.filter(round=assessment_round)
+        wanted = snapshots
+        if party_ids is not None:
+            wanted = wanted.filter(party_id__in=party_ids)
+        if code:
+            wanted = wanted.filter(code=code)
+        found = {snapshot.party_id: listed_from_snapshot(snapshot) for snapshot in wanted}
+        if found or (wanted is not snapshots and snapshots.exists()):
+            return found
+    parties = Party.objects.filter(rounds=assessment_round)
+    if party_ids is not None:
+        parties = parties.filter(pk__in=party_ids)
+    if code:
+        parties = parties.filter(code=code)
+    return listed_from_register(parties)
+
+
+def round_groupings(listed: dict) -> list:
+    """The groupings the listed Parties belong to, in display order."""
+    by_code = {grouping.code: grouping for party in listed.values() for grouping in party.groupings}
+    return sorted(by_code.values(), key=lambda g: (g.kind, g.order, g.code))
 
 
 def methodology_definition(assessment_round: AssessmentRound) -> dict:

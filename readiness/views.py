@@ -14,7 +14,7 @@ from readiness.explain import explain
 from readiness.forms import PartyFilterForm, RoundTransitionForm
 from readiness.methodology_checks import methodology_problems, preview_against_previous
 from readiness.models import AssessmentRound, Party, PartyResult, RoundStatus
-from readiness.results import latest_public_round
+from readiness.results import latest_public_round, member
 
 
 def round_for_user(user, slug: str) -> AssessmentRound:
@@ -126,9 +126,7 @@ def party_detail(request: HttpRequest, code: str) -> HttpResponse:
 def party_result(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """Explain this grade: from the grade down to the evidence and the rule behind each score."""
     assessment_round = round_for_user(request.user, slug)
-    party = get_object_or_404(Party, code=code.upper())
-    if not assessment_round.memberships.filter(party=party).exists():
-        raise Http404
+    party = member(assessment_round, code)  # as the round shows it
     context = {
         "round": assessment_round,
         "party": party,

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from readiness.demo_data import check_targets
-from readiness.models import AggregateResult, AssessmentRound, PartyResult
+from readiness.models import AggregateResult, AssessmentRound, PartyResult, PartySnapshot
 from submissions.models import Evidence, EvidenceStatus
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,11 @@ def check_the_rounds():
         "draft", "submitted", "changes_requested", "approved", "rejected", "withdrawn",
         "superseded", "revoked",
     }  # fmt: skip
+    # every round shows its Parties from its own snapshot of the register (the published one
+    # frozen with it)
+    for assessment_round in (AssessmentRound.objects.get(slug="2025"), current):
+        members = set(assessment_round.parties.values_list("code", flat=True))
+        snapshots = PartySnapshot.objects.filter(round=assessment_round)
+        assert set(snapshots.values_list("code", flat=True)) == members
+    ghana = PartySnapshot.objects.get(round__slug="2025", code="GHA")
+    assert ghana.region == "africa" and "african-group" in [g["code"] for g in ghana.groupings]

@@ -8,6 +8,7 @@ from readiness.models.methodology import (
 )
 from readiness.models.outbox import OutboxKind, OutboxMessage
 from readiness.models.parties import Grouping, GroupingKind, Party, Region
+from readiness.models.party_snapshots import PartySnapshot
 from readiness.models.results import (
     AggregateResult,
     ChangeKind,
@@ -42,6 +43,7 @@ __all__ = [
     "OutboxMessage",
     "Party",
     "PartyAssignment",
+    "PartySnapshot",
     "Pillar",
     "Region",
     "RoundParty",

@@ -37,6 +37,7 @@ class ChangeKind(models.TextChoices):
     REVOCATION = "revocation", _("Approval revoked")
     METHODOLOGY = "methodology", _("Methodology changed")
     MEMBERSHIP = "membership", _("Membership changed")
+    REGISTER = "register", _("Party register changed")
     MANUAL = "manual", _("Recompute requested")
 
 

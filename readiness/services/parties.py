@@ -4,8 +4,11 @@ from django.db import transaction
 
 from readiness import policy
 from readiness.history import tracked_save
-from readiness.models import Grouping, Party, User
+from readiness.models import AssessmentRound, ChangeKind, Grouping, Party, User
+from readiness.models.rounds import FROZEN_STATUSES
 from readiness.party_register import GroupingRow, PartyRow
+from readiness.recompute import mark_round_changed
+from readiness.services.party_snapshots import round_snapshot_take
 
 PARTY_FIELDS = (
     "iso2",
@@ -42,6 +45,31 @@ def _upsert_groupings(rows: list[GroupingRow]) -> dict[str, Grouping]:
     return groupings
 
 
+def _follow_the_register(actor: User) -> None:
+    """Rounds that are not published show the register as it stands: their snapshots are
+    taken anew, and a member that moved region or grouping moves the round's aggregates (a
+    recompute). Published rounds keep theirs. Each round is locked first, so a publication
+    running at the same time either sees this load whole or not at all."""
+    round_ids = list(
+        AssessmentRound.objects.exclude(status__in=FROZEN_STATUSES)
+        .filter(memberships__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    locked = AssessmentRound.objects.select_for_update().filter(pk__in=round_ids).order_by("pk")
+    for assessment_round in locked:
+        if assessment_round.is_frozen:  # published while this load waited for its lock
+            continue
+        if round_snapshot_take(assessment_round):
+            mark_round_changed(
+                assessment_round,
+                kind=ChangeKind.REGISTER,
+                description=f"{actor.get_username()}: Party register update moved regions "
+                "or groupings",
+                actor=actor,
+            )
+
+
 @transaction.atomic
 def parties_load(
     *, actor: User, parties: list[PartyRow], groupings: list[GroupingRow]
@@ -74,4 +102,5 @@ def parties_load(
             updated += 1
         else:
             unchanged += 1
+    _follow_the_register(actor)
     return LoadSummary(created=created, updated=updated, unchanged=unchanged)

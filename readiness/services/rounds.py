@@ -20,6 +20,7 @@ from readiness.models import (
 )
 from readiness.notifications import notify_round_opened
 from readiness.recompute import mark_round_changed, recompute
+from readiness.services.party_snapshots import round_snapshot_take
 
 
 def _lock(assessment_round: AssessmentRound) -> AssessmentRound:
@@ -57,6 +58,7 @@ def round_create(
             actor=actor,
             reason="initial membership",
         )
+        round_snapshot_take(assessment_round)
         mark_round_changed(
             assessment_round,
             kind=ChangeKind.MEMBERSHIP,
@@ -106,7 +108,15 @@ def round_transition(
     if current == RoundStatus.DRAFT:
         _check_ready_to_open(locked)
     if target == RoundStatus.PUBLISHED:
-        # The published figures are the ones computed from the final evidence, now.
+        # The published figures are the ones computed from the final evidence and from the
+        # register as the round's snapshot now takes it (frozen with the round from here on).
+        if round_snapshot_take(locked):
+            mark_round_changed(
+                locked,
+                kind=ChangeKind.REGISTER,
+                description="Party register taken at publication: regions or groupings moved",
+                actor=actor,
+            )
         recompute(locked.pk)
         locked.published_at = timezone.now()
         locked.published_by = actor
@@ -138,6 +148,7 @@ def round_membership_set(
     added = [RoundParty(round=locked, party=wanted[pk]) for pk in wanted.keys() - current.keys()]
     tracked_bulk_create(RoundParty, added, actor=actor, reason=note)
     removed = len(current.keys() - wanted.keys())
+    round_snapshot_take(locked)
     if added or removed:
         mark_round_changed(
             locked,

@@ -242,6 +242,10 @@ def guarded_by_0004_and_0006() -> set[str]:
     return {*freeze.GUARDED, "reviews_reply"}  # 0006 added the replies
 
 
+def statement_guarded() -> set[str]:
+    return {*guarded_by_0004_and_0006(), "readiness_partysnapshot"}  # 0009 added the snapshots
+
+
 @pytest.mark.postgres
 def test_every_frozen_table_has_the_three_statement_level_guards():
     guards = frozen_guards()
@@ -250,14 +254,14 @@ def test_every_frozen_table_has_the_three_statement_level_guards():
         ("readiness_frozen_update", "STATEMENT", "AFTER", "UPDATE", "old_rows", "new_rows"),
         ("readiness_frozen_delete", "STATEMENT", "AFTER", "DELETE", "old_rows", None),
     }
-    assert {table: guards.get(table) for table in guarded_by_0004_and_0006()} == {
-        table: expected for table in guarded_by_0004_and_0006()
+    assert {table: guards.get(table) for table in statement_guarded()} == {
+        table: expected for table in statement_guarded()
     }
     # the round itself keeps its row-level guard (only published -> archived)
     assert guards["readiness_assessmentround"] == {
         ("readiness_frozen", "ROW", "BEFORE", "several", None, None)
     }
-    assert set(guards) == {*guarded_by_0004_and_0006(), "readiness_assessmentround"}
+    assert set(guards) == {*statement_guarded(), "readiness_assessmentround"}
 
 
 @pytest.mark.postgres
