@@ -25,6 +25,7 @@ from readiness.models import (
     OutboxMessage,
     Party,
     PartyAssignment,
+    PartySnapshot,
     Pillar,
     RoundParty,
     RoundStatus,
@@ -95,6 +96,17 @@ class RoundPartyAdmin(PolicyAdmin):
     list_filter = ("round", "party__region")
     search_fields = ("party__code", "party__name_en", "party__name_zh")
     list_select_related = ("round", "party")
+
+
+@admin.register(PartySnapshot)
+class PartySnapshotAdmin(ReadOnlyAdmin):
+    """What each round shows of its Parties (readiness/party_snapshots.py): taken by the
+    services, frozen with a published round; for reading only."""
+
+    list_display = ("round", "code", "name_en", "region", "subregion_en", "taken_at")
+    list_filter = ("round", "region")
+    search_fields = ("code", "name_en", "name_zh")
+    list_select_related = ("round",)
 
 
 class RoundPartyInline(admin.TabularInline):

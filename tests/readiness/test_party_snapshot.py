@@ -321,3 +321,47 @@ def test_the_database_lets_an_open_round_follow_the_register(rounds):
             [following.pk],
         )
     assert PartySnapshot.objects.get(round=following, code="GHA").name_en == "Republic of Ghana"
+
+
+@pytest.mark.postgres
+def test_the_migration_fills_every_round_from_the_register_and_freezes_it():
+    """DDL is transactional on PostgreSQL: the test's own transaction undoes both moves."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from readiness.models import AssessmentRound, RoundParty
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate([("readiness", "0008_statement_level_freeze")])
+    ldc = Grouping.objects.create(code="ldc", kind="category", name_en="LDCs", name_zh="最不发达")
+    ghana = PartyFactory(code="GHA", name_en="Ghana", name_zh="加纳", region="africa",
+                         subregion_en="Western Africa", iso_numeric="288")  # fmt: skip
+    ghana.groupings.add(ldc)
+    published = AssessmentRound.objects.create(name="Assessment 2025", slug="2025")
+    RoundParty.objects.create(round=published, party=ghana)
+    AssessmentRound.objects.filter(pk=published.pk).update(status=RoundStatus.PUBLISHED)
+
+    MigrationExecutor(connection).migrate(latest)
+
+    snapshot = PartySnapshot.objects.get(round=published)
+    assert (snapshot.code, snapshot.name_en, snapshot.name_zh, snapshot.region) == (
+        "GHA", "Ghana", "加纳", "africa",
+    )  # fmt: skip
+    assert snapshot.groupings == [
+        {"code": "ldc", "kind": "category", "name_en": "LDCs", "name_zh": "最不发达", "order": 0}
+    ]
+    with pytest.raises(DatabaseError, match="is published"), transaction.atomic():
+        PartySnapshot.objects.filter(round=published).update(name_en="Republic of Ghana")
+
+
+def test_the_admin_shows_snapshots_for_reading_only(client, rounds, admin):
+    published, _following = rounds
+    client.force_login(admin)
+    listing = client.get(reverse("admin:readiness_partysnapshot_changelist"))
+    assert listing.status_code == 200 and "Ghana" in listing.content.decode()
+    snapshot = PartySnapshot.objects.get(round=published, code="GHA")
+    url = reverse("admin:readiness_partysnapshot_change", args=[snapshot.pk])
+    response = client.post(url, {"name_en": "Republic of Ghana", "region": "asia"})
+    assert response.status_code == 403
+    snapshot.refresh_from_db()
+    assert (snapshot.name_en, snapshot.region) == ("Ghana", "africa")
