@@ -188,9 +188,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "readiness.redis_cache.ReusingRedisCache",  # one client per pool
+            # One client per pool; an unreachable Redis is answered as an empty cache.
+            "BACKEND": "readiness.redis_cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "readiness",
+            # A request waits at most this long on a Redis that is down or hangs, and then
+            # leaves it alone for outage_retry_seconds (readiness/redis_cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1,
+                "outage_retry_seconds": float(os.environ.get("CACHE_OUTAGE_RETRY_SECONDS", "5")),
+            },
         }
     }
 else:
@@ -207,6 +215,15 @@ RESULTS_STATE_SECONDS = float(os.environ.get("RESULTS_STATE_SECONDS", "2"))
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# Nothing reads the result of a queued task (an import's progress is on its ImportJob row), so
+# no task stores one and publishing never touches the result backend: with a result, publishing
+# first subscribes to it, whose reconnect loop ignores the publish retry policy (20 tries, a
+# second apart, with Redis down). Only `readiness.ping` keeps its result (tests, benchmarks),
+# and reading it gives up quickly.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
