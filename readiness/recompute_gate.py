@@ -9,16 +9,15 @@ run. Changes that find the mark taken queue nothing: the run already waiting wil
 The mark expires after PENDING_SECONDS, so a run that is lost (dropped after too many
 deliveries, a purged queue) holds the round back no longer than that; the periodic sweep
 catches the round up in any case. If the cache cannot be reached, the change queues its run as
-if there were no mark: coalescing is an optimisation, never a reason to lose a recompute. With
+if there were no mark (the cache backend answers an unreachable Redis as an empty cache, where
+`add` succeeds: readiness/redis_cache.py): coalescing is an optimisation, never a reason to
+lose a recompute. A mark claimed just before Redis went away and kept by it (persistence) can
+delay the changes made after Redis returns by at most PENDING_SECONDS or the next sweep. With
 eager tasks (no queue: the run happens inside the request) there is nothing to coalesce and the
 mark is not used.
 """
 
-import logging
-
 from django.core.cache import cache
-
-logger = logging.getLogger(__name__)
 
 PENDING_SECONDS = 60
 
@@ -37,19 +36,16 @@ def claim(round_id: int) -> bool:
     """True if the caller should queue a run (it now holds the mark, or the cache is down)."""
     if not in_use():
         return True
-    try:
-        return cache.add(mark_key(round_id), 1, timeout=PENDING_SECONDS)
-    except Exception:
-        logger.warning("recompute gate: cache unreachable; queueing anyway", exc_info=True)
-        return True
+    return cache.add(mark_key(round_id), 1, timeout=PENDING_SECONDS)
 
 
 def release(round_id: int) -> None:
     """Gives the mark back: the next change queues a new run."""
     if not in_use():
         return
-    try:
-        cache.delete(mark_key(round_id))
-    except Exception:
-        # The mark expires by itself; until then the sweep covers the round.
-        logger.warning("recompute gate: could not release round %s", round_id, exc_info=True)
+    if getattr(cache, "in_outage", bool)():
+        # This process saw Redis fail a moment ago and would skip it, but the mark may have
+        # been claimed by another process since Redis came back: ask Redis itself, or a mark
+        # left behind would hold the round's next changes back until it expires.
+        cache.reachable()
+    cache.delete(mark_key(round_id))  # with Redis down: the mark expires, the sweep covers

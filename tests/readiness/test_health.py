@@ -1,4 +1,4 @@
-"""`/healthz`: database, broker and worker heartbeat, each failure mode on its own."""
+"""`/healthz`: database, cache, broker and worker heartbeat, each failure mode on its own."""
 
 import time
 import uuid
@@ -41,13 +41,15 @@ def get_health(client):
 
 
 @pytest.mark.django_db
-def test_without_a_broker_the_broker_and_worker_are_not_configured_and_pass(client):
+def test_without_a_broker_the_broker_and_worker_are_not_configured_and_pass(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     status, body = get_health(client)
     assert status == 200
     assert body == {
         "status": "ok",
         "checks": {
             "database": {"status": "ok"},
+            "cache": {"status": "not configured"},  # local memory
             "broker": {"status": "not configured"},
             "worker": {"status": "not configured"},
         },
@@ -83,6 +85,27 @@ def test_an_unreachable_broker_gives_503_quickly_and_names_no_host(client, broke
     assert body["checks"]["broker"]["status"] == "error"
     assert body["checks"]["database"] == {"status": "ok"}
     assert body["checks"]["worker"]["status"] == "ok"
+    assert "hunter2" not in str(body) and "127.0.0.1" not in str(body)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_cache_is_named_and_the_heartbeat_is_not_waited_for(
+    client, broker, settings
+):
+    broker("memory://")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "readiness.redis_cache.ReusingRedisCache",
+            "LOCATION": "redis://:hunter2@127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    status, body = get_health(client)
+    assert status == 503
+    assert body["checks"]["database"] == {"status": "ok"}
+    assert body["checks"]["cache"] == {"status": "error", "error": "unreachable"}
+    assert body["checks"]["broker"] == {"status": "ok"}
+    assert body["checks"]["worker"]["status"] == "error"
+    assert "cache unreachable" in body["checks"]["worker"]["error"]
     assert "hunter2" not in str(body) and "127.0.0.1" not in str(body)
 
 
@@ -147,6 +170,7 @@ def test_with_a_real_worker_on_postgresql_and_redis_everything_is_ok(
     assert status == 200, body
     assert {name: check["status"] for name, check in body["checks"].items()} == {
         "database": "ok",
+        "cache": "ok",
         "broker": "ok",
         "worker": "ok",
     }

@@ -80,18 +80,16 @@ def test_a_change_that_could_not_reach_the_broker_does_not_hold_back_the_next(
 
 
 def test_an_unreachable_cache_queues_every_change(
-    queue, open_round, monkeypatch, django_capture_on_commit_callbacks
+    queue, open_round, settings, django_capture_on_commit_callbacks
 ):
-    def cache_down(*args, **kwargs):
-        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(recompute_gate.cache, "add", cache_down)
-        patch.setattr(recompute_gate.cache, "delete", cache_down)
-        change(open_round, django_capture_on_commit_callbacks)
-        change(open_round, django_capture_on_commit_callbacks)
-        assert queue == [(open_round.pk,), (open_round.pk,)]
-        recompute(open_round.pk)  # releasing fails quietly: the mark would expire by itself
+    settings.CACHES = {  # the production backend, with nothing listening (port 1)
+        "default": {"BACKEND": "readiness.redis_cache.ReusingRedisCache",
+                    "LOCATION": "redis://127.0.0.1:1/0"}
+    }  # fmt: skip
+    change(open_round, django_capture_on_commit_callbacks)
+    change(open_round, django_capture_on_commit_callbacks)
+    assert queue == [(open_round.pk,), (open_round.pk,)]
+    recompute(open_round.pk)  # releasing fails quietly: the mark would expire by itself
     assert RoundComputation.objects.get(round=open_round).is_current
 
 
@@ -126,3 +124,39 @@ def test_the_sweep_queues_a_stale_round_even_when_its_waiting_run_was_lost(
 
     assert sweep_stale_rounds() == [open_round.pk]
     assert queue == [(open_round.pk,), (open_round.pk,)]
+
+
+@pytest.mark.redis
+def test_a_run_gives_the_mark_back_even_while_its_process_still_counts_redis_as_down(settings):
+    """Redis is back; this process had seen it fail and would leave it alone a few seconds
+    more, but another process has claimed the mark since: the run's release must reach Redis,
+    or the round's next changes would queue nothing until the mark expired."""
+    import os
+    import uuid
+
+    from readiness import redis_cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "readiness.redis_cache.ReusingRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"gate-{uuid.uuid4().hex}",
+            "OPTIONS": {"outage_retry_seconds": 60},
+        }
+    }
+    from readiness.celery import app
+
+    app.conf.task_always_eager = False
+    key = recompute_gate.mark_key(424242)
+    try:
+        assert recompute_gate.claim(424242)  # by another process, say
+        redis_cache._down_until[os.environ["REDIS_URL"]] = float("inf")  # this one saw a failure
+        assert cache.in_outage()
+        recompute_gate.release(424242)
+        assert not cache.in_outage()
+        assert cache.get(key) is None
+        assert recompute_gate.claim(424242)  # the next change queues its own run
+    finally:
+        redis_cache._down_until.pop(os.environ["REDIS_URL"], None)
+        cache.delete(key)
+        app.conf.task_always_eager = True
