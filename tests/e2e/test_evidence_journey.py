@@ -23,7 +23,7 @@ from readiness.recompute import recompute
 from tests.conftest import confirmed_totp_device
 from tests.e2e.conftest import enter_code, screenshot, serious_violations
 from tests.factories import PASSWORD, make_evidence, round_with_methodology
-from tests.submissions.test_uploads import make_pdf
+from tests.submissions.sample_files import make_pdf
 
 pytestmark = [
     pytest.mark.postgres,
