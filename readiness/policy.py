@@ -176,6 +176,22 @@ def can_decide(user, evidence) -> bool:
     return reviewer_conflict(user, evidence) is None
 
 
+def evidence_decidable_by(user) -> Q:
+    """The evidence a reviewer may take a decision on, as a filter (the bulk decision's preview,
+    confirmation and result show nothing else): past draft, neither created nor submitted by
+    them, of no Party they are focal point or analyst for. Nothing for anyone but reviewers.
+    The same rules as reviewer_conflict, for many items at once."""
+    if not is_reviewer(user):
+        return Q(pk__in=[])
+    return (
+        evidence_visibility(user)
+        & ~Q(status="draft")
+        & ~Q(created_by_id=user.pk)
+        & ~Q(submitted_by_id=user.pk)
+        & ~Q(party_id__in=assigned_party_ids(user))
+    )
+
+
 def can_revoke(user) -> bool:
     return is_round_admin(user)
 

@@ -8,6 +8,7 @@ from readiness.models import Region
 from readiness.process_memo import ProcessMemo
 from reviews.models import Decision
 from reviews.selectors import QueueMenus, queue_menus
+from reviews.services import check_decision
 from submissions.models import EvidenceStatus
 
 
@@ -160,7 +161,20 @@ class BulkDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
+        help_text=_("Required when requesting changes or rejecting; it is sent by e-mail."),
     )
+
+    def clean(self):
+        """The decision's own rules (reviews.services.check_decision), so that the preview
+        refuses what the decision would refuse, with the error on the field."""
+        data = super().clean()
+        if "decision" in data and "comment" in data:
+            try:
+                data["comment"] = check_decision(data["decision"], data["comment"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return data
 
 
 class AuditFilterForm(forms.Form):

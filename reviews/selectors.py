@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -170,6 +171,9 @@ def queue_menus(user=None) -> QueueMenus:
     )
 
 
+MAX_QUEUE_OFFSET = 2**31 - 1
+
+
 def review_queue_page(filters: dict, *, page_size: int, number, menus: QueueMenus) -> Page:
     """Paginator.get_page's page of the queue, from one statement that also counts the items
     (review_queue); only a page below 1 or past the end, which becomes the last page, counts
@@ -180,7 +184,8 @@ def review_queue_page(filters: dict, *, page_size: int, number, menus: QueueMenu
     except (TypeError, ValueError):
         number = 1
     page = None
-    if number >= 1:
+    # A page number whose offset no database integer holds is past the end too.
+    if number >= 1 and (number - 1) * page_size <= MAX_QUEUE_OFFSET:
         items = review_queue(**filters, offset=(number - 1) * page_size, limit=page_size)
         if items or number == 1:
             paginator.count = items[0].queue_total if items else 0
@@ -206,6 +211,42 @@ def attach_rounds(items, menus: QueueMenus) -> None:
     for evidence in items:
         if evidence.round_id in rounds:
             evidence.round = rounds[evidence.round_id]
+
+
+class BulkRow(NamedTuple):
+    evidence: Evidence
+    version: int  # the version the reviewer saw
+    refusal: str  # why this item will be skipped; empty when it will be decided
+
+
+def bulk_decision_rows(user, items: list[tuple[int, int]]) -> list[BulkRow]:
+    """The rows of a bulk decision's preview, in the order given, for the (evidence id,
+    version seen) pairs: only evidence the user may decide (policy.evidence_decidable_by, as
+    the decision itself), so an id of a draft, or of a Party the reviewer works on, shows
+    nothing, not even that it exists. An item that is no longer waiting, or changed since it
+    was seen, is shown with the reason it will be skipped."""
+    from django.utils.translation import gettext
+
+    found = (
+        Evidence.objects.filter(policy.evidence_decidable_by(user))
+        .select_related("party", "sub_pillar")
+        .in_bulk([evidence_id for evidence_id, _version in items])
+    )
+    rows, seen = [], set()
+    for evidence_id, version in items:
+        evidence = found.get(evidence_id)
+        if evidence is None or evidence_id in seen:
+            continue
+        seen.add(evidence_id)
+        refusal = ""
+        if evidence.status != EvidenceStatus.SUBMITTED:
+            refusal = gettext("already {status}").format(status=evidence.get_status_display())
+        elif evidence.version != version:
+            refusal = gettext("changed since you saw it (now version {now})").format(
+                now=evidence.version
+            )
+        rows.append(BulkRow(evidence, version, refusal))
+    return rows
 
 
 def comment_threads(evidence: Evidence) -> list[tuple]:

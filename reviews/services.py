@@ -62,6 +62,22 @@ def _supersede_current_approval(locked: Evidence, actor: User) -> None:
         tracked_save(current, actor=actor, reason=f"superseded by evidence #{locked.pk}")
 
 
+def check_decision(decision: str, comment: str) -> str:
+    """The rules of a decision itself, whatever it is taken on (one item, or many in a bulk
+    decision and its preview): a known decision, and a comment for anything but an approval.
+    Returns the comment as it is recorded; a ValidationError names the field."""
+    if decision not in NEW_STATUS:
+        raise ValidationError({"decision": _("Choose approve, request changes or reject.")})
+    comment = (comment or "").strip()
+    if decision != Decision.APPROVE and not comment:
+        raise ValidationError(
+            {"comment": _("Explain what needs to change, or why it is rejected.")}
+        )
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError({"comment": _("At most {n} characters.").format(n=MAX_COMMENT)})
+    return comment
+
+
 @transaction.atomic
 def review_decide(
     *,
@@ -74,8 +90,7 @@ def review_decide(
 ) -> Review:
     """Approves (with an awarded level, by default the claimed one), sends back for changes or
     rejects one submitted version of a piece of evidence."""
-    if decision not in NEW_STATUS:
-        raise ValidationError({"decision": _("Choose approve, request changes or reject.")})
+    check_decision(decision, comment)
     locked = lock_evidence(evidence)
     conflict = policy.reviewer_conflict(actor, locked)
     if conflict:
@@ -88,13 +103,7 @@ def review_decide(
                 status=str(locked.get_status_display()).lower()
             )
         )
-    comment = (comment or "").strip()
-    if decision != Decision.APPROVE and not comment:
-        raise ValidationError(
-            {"comment": _("Explain what needs to change, or why it is rejected.")}
-        )
-    if len(comment) > MAX_COMMENT:
-        raise ValidationError({"comment": _("At most {n} characters.").format(n=MAX_COMMENT)})
+    comment = check_decision(decision, comment)
     decided_version = locked.version
     if decision == Decision.APPROVE:
         awarded_level = locked.claimed_level if awarded_level is None else awarded_level
@@ -171,14 +180,19 @@ class BulkOutcome:
 def reviews_decide_bulk(
     *, actor: User, items: list[tuple[int, int]], decision: str, comment: str = ""
 ) -> list[BulkOutcome]:
-    """Decides several (evidence id, version seen in the preview) pairs. Each item is decided
-    on its own, in its own transaction, by the same rules as a single decision; an approval
-    awards the claimed level."""
+    """Decides several (evidence id, version seen in the preview) pairs. The decision and
+    comment are checked first (check_decision: a ValidationError decides nothing); then each
+    item is decided on its own, in its own transaction, by the same rules as a single decision;
+    an approval awards the claimed level. An item the actor may not decide is "not found", as
+    a missing one (policy.evidence_decidable_by)."""
+    check_decision(decision, comment)
     outcomes = []
-    evidence_by_id = Evidence.objects.in_bulk([evidence_id for evidence_id, _ in items])
+    evidence_by_id = Evidence.objects.filter(policy.evidence_decidable_by(actor)).in_bulk(
+        [evidence_id for evidence_id, _ in items]
+    )
     for evidence_id, version in items:
         evidence = evidence_by_id.get(evidence_id)
-        if evidence is None or not policy.can_use_review_queue(actor):
+        if evidence is None:
             outcomes.append(BulkOutcome(evidence_id, False, _("Not found.")))
             continue
         try:

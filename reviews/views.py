@@ -25,7 +25,6 @@ from reviews.forms import (
     RevokeForm,
 )
 from reviews.models import Comment, Decision, Reply
-from submissions.models import Evidence
 from submissions.selectors import evidence_for_user
 
 QUEUE_PAGE_SIZES = (25, 50, 100)
@@ -144,62 +143,64 @@ def _selected_items(request: HttpRequest) -> list[tuple[int, int]]:
     return items
 
 
+def _bulk_preview_page(request, form, rows, *, status=200) -> HttpResponse:
+    """The preview: what each item would become, or, when the decision would be refused
+    (no item the reviewer may decide, a change request without a comment), the same page with
+    the error on the form and nothing to confirm."""
+    valid = form.is_valid()
+    context = {
+        "form": form,
+        "rows": rows,
+        "valid": valid,
+        "count": sum(1 for row in rows if not row.refusal) if valid else 0,
+        "decision_label": Decision(form.cleaned_data["decision"]).label if valid else "",
+    }
+    return render(request, "reviews/bulk_preview.html", context, status=200 if valid else 400)
+
+
+def _bulk_form(request, rows) -> BulkDecisionForm:
+    form = BulkDecisionForm(request.POST)
+    if not rows:
+        form.add_error(None, _("Select at least one item waiting for your decision."))
+    return form
+
+
 @require_POST
 @login_required
 def bulk_preview(request: HttpRequest) -> HttpResponse:
-    """Shows exactly what a bulk decision would do, item by item, before anything changes."""
+    """Shows exactly what a bulk decision would do, item by item, before anything changes:
+    for the evidence the reviewer may decide only, checked by the decision's own rules."""
     _require(policy.can_use_review_queue(request.user))
-    form = BulkDecisionForm(request.POST)
     if request.POST.get("scope") == "filter":
         filters = QueueFilterForm(request.POST, menus=selectors.queue_menus(request.user))
         matching = selectors.review_queue(**filters.selector_arguments(), limit=500)
         items = [(evidence.pk, evidence.version) for evidence in matching]
     else:
         items = _selected_items(request)
-    evidence_by_id = Evidence.objects.select_related("party", "sub_pillar").in_bulk(
-        [evidence_id for evidence_id, _version in items]
-    )
-    rows = []
-    for evidence_id, version in items:
-        evidence = evidence_by_id.get(evidence_id)
-        if evidence is None:
-            continue
-        refusal = policy.reviewer_conflict(request.user, evidence)
-        if evidence.status != "submitted":
-            refusal = _("already {status}").format(status=evidence.get_status_display())
-        rows.append((evidence, version, refusal))
-    if not form.is_valid() or not rows:
-        messages.error(request, _("Select at least one item and a decision."))
-        return redirect("review-queue")
-    context = {
-        "form": form,
-        "rows": rows,
-        "count": sum(1 for *_x, refusal in rows if not refusal),
-        "decision_label": Decision(form.cleaned_data["decision"]).label,
-    }
-    return render(request, "reviews/bulk_preview.html", context)
+    rows = selectors.bulk_decision_rows(request.user, items)
+    return _bulk_preview_page(request, _bulk_form(request, rows), rows)
 
 
 @require_POST
 @login_required
 def bulk_confirm(request: HttpRequest) -> HttpResponse:
     _require(policy.can_use_review_queue(request.user))
-    form = BulkDecisionForm(request.POST)
     items = _selected_items(request)
-    if not form.is_valid() or not items:
-        messages.error(request, _("Select at least one item and a decision."))
-        return redirect("review-queue")
+    rows = selectors.bulk_decision_rows(request.user, items)
+    form = _bulk_form(request, rows)
+    if not form.is_valid():
+        return _bulk_preview_page(request, form, rows)
     outcomes = services.reviews_decide_bulk(
         actor=request.user,
-        items=items,
+        items=[(row.evidence.pk, row.version) for row in rows],
         decision=form.cleaned_data["decision"],
         comment=form.cleaned_data["comment"],
     )
-    evidence_by_id = Evidence.objects.select_related("party", "sub_pillar").in_bulk(
-        [outcome.evidence_id for outcome in outcomes]
-    )
-    rows = [(evidence_by_id.get(outcome.evidence_id), outcome) for outcome in outcomes]
-    context = {"rows": rows, "decided": sum(1 for outcome in outcomes if outcome.decided)}
+    shown = {row.evidence.pk: row.evidence for row in rows}
+    context = {
+        "rows": [(shown.get(outcome.evidence_id), outcome) for outcome in outcomes],
+        "decided": sum(1 for outcome in outcomes if outcome.decided),
+    }
     return render(request, "reviews/bulk_result.html", context)
 
 

@@ -141,3 +141,12 @@ class ImportForm(forms.Form):
         label=_("Filled-in template (CSV or XLSX)"),
         help_text=_("One row per Party and sub-pillar; every row is checked before any is saved."),
     )
+    withdraw_pending = forms.BooleanField(
+        label=_("Withdraw evidence waiting for review that a row replaces"),
+        required=False,
+        help_text=_(
+            "Without this, a row for a Party and sub-pillar whose evidence waits for review is "
+            "refused. With it, that evidence is withdrawn in your name (the history says so) and "
+            "the row's evidence takes its place in the queue."
+        ),
+    )

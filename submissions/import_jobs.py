@@ -27,9 +27,16 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def import_job_create(
-    *, actor: User, assessment_round: AssessmentRound, uploaded_file, rows_total: int = 0
+    *,
+    actor: User,
+    assessment_round: AssessmentRound,
+    uploaded_file,
+    rows_total: int = 0,
+    withdraw_pending: bool = False,
 ) -> ImportJob:
-    """Stores the upload and queues its import (after commit)."""
+    """Stores the upload and queues its import (after commit). `withdraw_pending`: the
+    importer's explicit choice to withdraw evidence waiting for review that a row replaces
+    (it travels with the task: the job row has no column for it)."""
     policy.require(
         policy.can_start_import(actor), _("Only round admins, focal points and analysts import.")
     )
@@ -45,7 +52,7 @@ def import_job_create(
     job.save()
     from submissions.tasks import run_import_job
 
-    enqueue_after_commit(run_import_job, job.pk)
+    enqueue_after_commit(run_import_job, job.pk, withdraw_pending)
     return job
 
 
@@ -76,7 +83,7 @@ class _RowsRefused(Exception):
         self.problems = problems
 
 
-def import_job_run(job_id: int) -> ImportJob:
+def import_job_run(job_id: int, withdraw_pending: bool = False) -> ImportJob:
     """Runs a queued job to the end, in the uploader's language (the problems found are
     stored as text). A job already finished is left alone, so a task delivered twice imports
     once."""
@@ -84,23 +91,24 @@ def import_job_run(job_id: int) -> ImportJob:
     if not job.is_running:
         return job
     with translation.override(job.language):
-        return _run(job)
+        return _run(job, withdraw_pending)
 
 
-def _run(job: ImportJob) -> ImportJob:
+def _run(job: ImportJob, withdraw_pending: bool) -> ImportJob:
     actor = job.uploaded_by
     _update(job, status=ImportStatus.VALIDATING, started_at=timezone.now(), rows_processed=0,
             problems=[], error="")  # fmt: skip
     try:
         with job.file.open("rb") as stored:
-            records = read_records(stored, job.extension)
+            records = read_records(stored, job.extension, job.round)
     except ValidationError as error:
         return _fail(job, error=" ".join(error.messages))
     _update(job, rows_total=len(records))
-    _rows, problems = check_rows(
+    _plan, problems = check_rows(
         actor=actor,
         assessment_round=job.round,
         records=records,
+        withdraw_pending=withdraw_pending,
         progress=lambda count: _record_progress(job, count),
     )
     if problems:
@@ -110,11 +118,12 @@ def _run(job: ImportJob) -> ImportJob:
         with transaction.atomic():
             locked = AssessmentRound.objects.select_for_update().get(pk=job.round_id)
             require_round_accepts(locked, review_too=False)
-            rows, problems = check_rows(actor=actor, assessment_round=locked, records=records)
+            plan, problems = check_rows(actor=actor, assessment_round=locked, records=records,
+                                        withdraw_pending=withdraw_pending)  # fmt: skip
             if problems:
                 raise _RowsRefused(problems)
-            created = save_rows(actor=actor, assessment_round=locked, rows=rows,
-                                source_name=job.original_name)  # fmt: skip
+            created, _withdrawn = save_rows(actor=actor, assessment_round=locked, plan=plan,
+                                            source_name=job.original_name)  # fmt: skip
             _update(job, status=ImportStatus.DONE, created_count=created,
                     finished_at=timezone.now())  # fmt: skip
     except _RowsRefused as refusal:

@@ -13,7 +13,7 @@ from readiness import policy
 from readiness.exceptions import Conflict, RoundLocked
 from readiness.history import tracked_delete, tracked_save
 from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
-from submissions import facts as fact_rules
+from submissions import rules
 from submissions.models import EDITABLE_STATUSES, Document, Evidence, EvidenceStatus
 from submissions.notifications import notify_reviewers_of_submission
 from submissions.uploads import validate_upload
@@ -48,22 +48,14 @@ def require_round_accepts(assessment_round: AssessmentRound, *, review_too: bool
         )
 
 
-def _fact_fields(sub_pillar: SubPillar) -> list:
-    return list(sub_pillar.facts.all())
-
-
 def _clean_content(sub_pillar: SubPillar, *, claimed_level, narrative, facts, source_urls) -> dict:
-    scores = set(sub_pillar.levels.values_list("score", flat=True))
-    if claimed_level not in scores:
-        raise ValidationError(
-            {"claimed_level": _("Choose one of the levels of {code}.").format(code=sub_pillar.code)}
-        )
-    return {
-        "claimed_level": claimed_level,
-        "narrative": (narrative or "").strip(),
-        "facts": fact_rules.clean_facts(_fact_fields(sub_pillar), facts, claimed_level),
-        "source_urls": fact_rules.clean_source_urls(source_urls),
-    }
+    return rules.clean_content(
+        sub_pillar,
+        claimed_level=claimed_level,
+        narrative=narrative,
+        facts=facts,
+        source_urls=source_urls,
+    )
 
 
 @transaction.atomic
@@ -175,18 +167,7 @@ def evidence_submit(
     """Sends a draft (or an answer to a change request) to the reviewers."""
     locked = _lock_for_change(actor, evidence, expected_version)
     _require_editable(locked)
-    problems = []
-    if not locked.narrative:
-        problems.append(_("Write a narrative that explains the claimed level."))
-    if locked.claimed_level > 0 and not (locked.source_urls or locked.documents.exists()):
-        problems.append(_("Give at least one source link or document for a level above none."))
-    missing = fact_rules.missing_required_facts(
-        _fact_fields(locked.sub_pillar), locked.facts, locked.claimed_level
-    )
-    if missing:
-        problems.append(_("Fill in: {facts}.").format(facts=", ".join(missing)))
-    if problems:
-        raise ValidationError(problems)
+    rules.require_submittable(locked)
     answering = locked.status == EvidenceStatus.CHANGES_REQUESTED
     locked.status = EvidenceStatus.SUBMITTED
     locked.submitted_by = actor

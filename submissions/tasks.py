@@ -6,12 +6,12 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="submissions.run_import_job")
-def run_import_job(job_id: int) -> str:
+def run_import_job(job_id: int, withdraw_pending: bool = False) -> str:
     """A large import (submissions.import_jobs); returns the job's final status."""
     from submissions.import_jobs import import_job_fail_unexpectedly, import_job_run
 
     try:
-        return import_job_run(job_id).status
+        return import_job_run(job_id, withdraw_pending).status
     except Exception:
         logger.exception("Import job %s failed", job_id)
         import_job_fail_unexpectedly(job_id)

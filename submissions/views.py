@@ -237,6 +237,7 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     outcome, status = None, 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        withdraw_pending = form.cleaned_data["withdraw_pending"]
         rows = imports.count_rows(upload)
         try:
             if rows > settings.EVIDENCE_IMPORT_BACKGROUND_ROWS:
@@ -245,10 +246,14 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
                     assessment_round=assessment_round,
                     uploaded_file=upload,
                     rows_total=rows,
+                    withdraw_pending=withdraw_pending,
                 )
                 return redirect("import-job", pk=job.pk)
             outcome = imports.evidence_import(
-                actor=request.user, assessment_round=assessment_round, uploaded_file=upload
+                actor=request.user,
+                assessment_round=assessment_round,
+                uploaded_file=upload,
+                withdraw_pending=withdraw_pending,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -260,6 +265,12 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
                 _("%(count)s pieces of evidence imported and submitted for review.")
                 % {"count": outcome.created},
             )
+            if outcome.withdrawn:
+                messages.info(
+                    request,
+                    _("%(count)s pieces of evidence that waited for review were withdrawn.")
+                    % {"count": outcome.withdrawn},
+                )
             return redirect("evidence-import", slug=slug)
     if form.errors or (outcome and outcome.problems):
         status = 400

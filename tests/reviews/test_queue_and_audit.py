@@ -177,25 +177,6 @@ def test_bulk_preview_for_every_item_matching_the_filter(
     assert [evidence.party.code for evidence, *_ in response.context["rows"]] == ["THA"]
 
 
-def test_bulk_preview_marks_items_this_reviewer_may_not_decide(
-    client, focal_point, open_round, party
-):
-    from tests.factories import AssignmentFactory, UserFactory
-
-    double_role = UserFactory(username="double", is_reviewer=True)
-    AssignmentFactory(user=double_role, party=party, role="analyst")
-    evidence = make_evidence(
-        assessment_round=open_round, party=party, author=focal_point, status="submitted"
-    )
-    client.force_login(double_role)
-    response = client.post(
-        reverse("bulk-preview"),
-        {"decision": "approve", "scope": "selected", "item": f"{evidence.pk}:1"},
-    )
-    assert "Will be skipped" in response.content.decode()
-    assert response.context["count"] == 0
-
-
 @pytest.fixture
 def story(focal_point, reviewer, open_round, party):
     evidence = evidence_create(

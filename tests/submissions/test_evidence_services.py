@@ -78,16 +78,18 @@ def test_bad_input_is_refused_field_by_field_and_saves_nothing(
     assert not Evidence.objects.exists()
 
 
-def test_facts_above_the_claimed_level_are_dropped(focal_point, open_round, party):
-    evidence = create(
-        focal_point,
-        open_round,
-        party,
-        code="INF-1",
-        claimed_level=1,
-        facts={"standard_basis": "own"},  # applies from level 2 (operational)
-    )
-    assert evidence.facts == {}
+def test_a_fact_above_the_claimed_level_is_refused_not_dropped(focal_point, open_round, party):
+    with pytest.raises(ValidationError) as error:
+        create(
+            focal_point,
+            open_round,
+            party,
+            code="INF-1",
+            claimed_level=1,
+            facts={"standard_basis": "own"},  # applies from level 2 (operational)
+        )
+    assert "applies from level 2" in error.value.message_dict["fact_standard_basis"][0]
+    assert not Evidence.objects.exists()
 
 
 def test_typed_facts_are_normalised(focal_point, open_round, party, other_party):

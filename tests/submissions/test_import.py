@@ -26,7 +26,7 @@ def test_a_valid_file_is_imported_as_submitted_evidence(
 ):
     upload = csv_file(
         "GHA,REG-1,2,Draft regulations.,https://example.org/a,no,regulation",
-        "THA,INF-3,1,Report in preparation.,,yes,",
+        "THA,INF-3,1,Report in preparation.,https://example.org/b,yes,",
     )
     with django_capture_on_commit_callbacks(execute=True):
         outcome = evidence_import(actor=round_admin, assessment_round=open_round,
@@ -78,7 +78,7 @@ def test_xlsx_files_are_read_too(round_admin, open_round):
 @pytest.mark.parametrize(
     "upload, message",
     [
-        (SimpleUploadedFile("import.pdf", b"%PDF-1.4 x"), "CSV or XLSX"),
+        (SimpleUploadedFile("import.txt", b"party,sub_pillar\n"), "CSV or XLSX"),
         (SimpleUploadedFile("import.csv", b"party,sub_pillar\nGHA,REG-1\n"), "Columns missing"),
         (SimpleUploadedFile("import.csv", (HEADER + "\n").encode()), "no rows"),
     ],

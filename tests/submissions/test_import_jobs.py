@@ -75,7 +75,7 @@ def test_a_large_file_runs_as_a_job_and_imports_every_row(
 def test_small_files_keep_the_request_path(client, round_admin, open_round, small_threshold):
     client.force_login(round_admin)
     response = client.post(reverse("evidence-import", args=["2026"]),
-                           {"file": csv_upload(["GHA,REG-1,1,Small.,,no"])})  # fmt: skip
+                           {"file": csv_upload(["GHA,REG-1,1,Small.,https://example.org/s,no"])})  # fmt: skip
     assert response.status_code == 302 and response["Location"].endswith("/import/")
     assert not ImportJob.objects.exists() and Evidence.objects.count() == 1
 
@@ -138,7 +138,7 @@ def test_problems_are_all_listed_and_nothing_is_saved(
     client, round_admin, open_round, parties, small_threshold, django_capture_on_commit_callbacks
 ):
     rows = valid_rows(parties)
-    rows[5] = "ZZZ,REG-1,1,Unknown Party.,,no"
+    rows[5] = "ZZZ,REG-1,1,Unknown Party.,https://example.org/s,no"
     rows[40] = f"{parties[0].code},REG-9,x,,,no"
     client.force_login(round_admin)
     response = post_import(client, csv_upload(rows), django_capture_on_commit_callbacks)
