@@ -1,5 +1,5 @@
-"""`/healthz`: is the database answering, the cache (Redis) and the broker reachable and a
-Celery worker alive?
+"""`/healthz`: is the database answering, the cache (Redis) and the broker reachable, a
+Celery worker alive and, where uploads are scanned (CLAMD_URL), clamd answering?
 
 Each check answers ok / error (or "not configured": a cache in local memory, tasks run
 in-process without a broker). The body names only the checks and their outcome, never a host,
@@ -16,6 +16,8 @@ from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from submissions import antivirus
 
 HEARTBEAT_CACHE_KEY = "health:worker-heartbeat"
 BROKER_TIMEOUT_SECONDS = 1.0
@@ -93,11 +95,19 @@ def check_worker() -> dict:
     return {"status": OK, "age_seconds": round(age, 1)}
 
 
+def check_antivirus() -> dict:
+    """Uploads are refused while a configured clamd cannot give a verdict (fail closed)."""
+    if not antivirus.is_configured():
+        return {"status": NOT_CONFIGURED}
+    return {"status": OK} if antivirus.ping() else {"status": ERROR, "error": "unreachable"}
+
+
 CHECKS = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "worker": check_worker,
+    "antivirus": check_antivirus,
 }
 
 

@@ -8,6 +8,7 @@ from django.db import OperationalError, connections
 
 from readiness import health
 from readiness.celery import app
+from tests.submissions.test_upload_antivirus import clamd_url, free_port  # noqa: F401
 from tests.test_pipeline_integration import real_worker  # noqa: F401  (a fixture)
 
 
@@ -52,6 +53,7 @@ def test_without_a_broker_the_broker_and_worker_are_not_configured_and_pass(clie
             "cache": {"status": "not configured"},  # local memory
             "broker": {"status": "not configured"},
             "worker": {"status": "not configured"},
+            "antivirus": {"status": "not configured"},
         },
     }
 
@@ -174,3 +176,19 @@ def test_with_a_real_worker_on_postgresql_and_redis_everything_is_ok(
         "broker": "ok",
         "worker": "ok",
     }
+
+
+@pytest.mark.django_db
+def test_a_configured_virus_scanner_that_does_not_answer_gives_503(client, settings):
+    settings.CLAMD_URL = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    status, body = get_health(client)
+    assert status == 503
+    assert body["checks"]["antivirus"] == {"status": "error", "error": "unreachable"}
+    assert "127.0.0.1" not in str(body)
+
+
+@pytest.mark.django_db
+def test_a_configured_virus_scanner_that_answers_passes(client, settings, clamd_url):  # noqa: F811
+    settings.CLAMD_URL = clamd_url
+    status, body = get_health(client)
+    assert body["checks"]["antivirus"] == {"status": "ok"}
