@@ -12,10 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken as KnoxAuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from readiness import policy, services
+from readiness.api_tokens.models import ApiToken
 from readiness.exceptions import DomainError
 from readiness.models import (
     AssessmentRound,
@@ -35,10 +36,11 @@ from readiness.models import (
 )
 from readiness.outbox import outbox_retry_now
 
-# Roles are flags and Party assignments; Django's permission groups are not used. API tokens are
-# secrets their owners manage on their own page.
+# Roles are flags and Party assignments; Django's permission groups are not used. knox's own
+# token admin (of a model swapped for ApiToken) lists digests: ApiTokenAdmin below replaces it.
 admin.site.unregister(Group)
-admin.site.unregister(TokenProxy)
+if admin.site.is_registered(KnoxAuthToken):
+    admin.site.unregister(KnoxAuthToken)
 # Two-factor devices are set up by their owners and reset through the two-factor service (see
 # the "Two-factor authentication" line of an account); their secrets never show in the admin.
 admin.site.unregister(TOTPDevice)
@@ -423,3 +425,30 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             self.message_user(request, str(error), level=messages.ERROR)
             return
         self.message_user(request, _("%(count)d e-mails will be sent now.") % {"count": count})
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """That tokens exist, whose, and until when; never the key nor its digest. Round admins can
+    revoke one (deleting it through the service, recorded in the owner's history)."""
+
+    list_display = ("name", "user", "prefix", "created", "expiry", "last_used")
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username")
+    fields = ("name", "user", "prefix", "created", "expiry", "last_used")
+    readonly_fields = fields
+
+    @admin.display(description=_("starts with"))
+    def prefix(self, obj):
+        return f"{obj.prefix}…"
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can_manage_assignments(request.user)
+
+    def delete_model(self, request, obj):
+        services.api_token_revoke(actor=request.user, token=obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

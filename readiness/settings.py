@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "readiness.apps.ReadinessConfig",
+    "readiness.api_tokens",
     "submissions",
     "reviews",
 ]
@@ -248,8 +249,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Parties, groupings, assessment rounds, methodology, evidence with its documents, "
         "decisions, comments, results, aggregates and open-data exports. Authenticate with a "
-        "personal token (`Authorization: Token <key>`, created on your account page) or a "
-        'session. Every error has the shape `{"error": {"status", "code", '
+        "personal token (`Authorization: Token <key>`, created on your account's API tokens "
+        "page, shown once, valid for the days chosen there; an expired or revoked token gets "
+        'a 401) or a session. Every error has the shape `{"error": {"status", "code", '
         '"message", "fields"}}`.'
     ),
     "SERVE_INCLUDE_SCHEMA": False,  # the schema document does not describe itself
@@ -267,7 +269,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: a bad token is then a 401 with WWW-Authenticate, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "readiness.api_tokens.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "readiness.api_errors.api_exception_handler",
@@ -281,6 +283,15 @@ REST_FRAMEWORK = {
     ],
     # Counted in the default cache, per user or per client address (readiness.client_ip, the
     # same TRUSTED_PROXY_COUNT as the login lockout; DRF's own NUM_PROXIES is not used).
+}
+# Personal API tokens (readiness/api_tokens, django-rest-knox): only a digest is stored; a token
+# lives at most API_TOKEN_DAYS days (its owner may choose fewer when creating it).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+KNOX_TOKEN_MODEL = "api_tokens.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # `Authorization: Token <key>`, as before
+    "AUTO_REFRESH": False,  # an expiry is a promise to the owner: using a token does not extend it
 }
 API_THROTTLE_RATES = {
     "write": os.environ.get("API_WRITE_RATE", "120/minute"),

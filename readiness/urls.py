@@ -8,6 +8,7 @@ from readiness.login_protection import PasswordResetConfirmView, PasswordResetVi
 account_urls = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("token/", views.api_token, name="api-token"),
+    path("token/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("two-factor/", include("readiness.two_factor_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

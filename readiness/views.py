@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -8,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from readiness import policy, selectors, services, two_factor
+from readiness.api_tokens.forms import ApiTokenForm
+from readiness.api_tokens.selectors import api_tokens_of
 from readiness.checklist import publication_checklist
 from readiness.exceptions import DomainError
 from readiness.explain import explain
@@ -138,23 +141,51 @@ def party_result(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 @login_required
 def api_token(request: HttpRequest) -> HttpResponse:
-    """The user's API token: create (or replace) it, shown once, or revoke it. Reviewers and
-    round admins need a verified two-factor session (tokens themselves are not asked for one);
-    TwoFactorMiddleware already ensures it, this keeps the rule next to the page."""
-    from rest_framework.authtoken.models import Token
-
+    """The user's API tokens: the list (name, created, expires, last used), a form to create
+    one (its key shown on the answer to that POST only) and a revoke button per token.
+    Reviewers and round admins need a verified two-factor session (tokens themselves are not
+    asked for one); TwoFactorMiddleware already ensures it, this keeps the rule next to the
+    page."""
     if two_factor.verification_pending(request):
         return redirect(two_factor.step_url(request))
 
-    new_key = None
+    form, created, status = ApiTokenForm(), None, 200
     if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            services.api_token_revoke(actor=request.user)
-            messages.success(request, _("Your API token was revoked."))
-            return redirect("api-token")
-        new_key = services.api_token_create(actor=request.user)
-    context = {"has_token": Token.objects.filter(user=request.user).exists(), "new_key": new_key}
-    return render(request, "registration/api_token.html", context)
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                created = services.api_token_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                form = ApiTokenForm()
+        status = 400 if form.errors else 200
+    context = {
+        "form": form,
+        "tokens": api_tokens_of(request.user),
+        "new_token": created[0] if created else None,
+        "new_key": created[1] if created else None,
+        "max_days": settings.API_TOKEN_DAYS,
+    }
+    response = render(request, "registration/api_token.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the one page that shows a key must not be kept
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revokes one of the user's own tokens; anyone else's is "not found"."""
+    if two_factor.verification_pending(request):
+        return redirect(two_factor.step_url(request))
+    token = get_object_or_404(api_tokens_of(request.user), pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The API token “{name}” was revoked.").format(name=token.name))
+    return redirect("api-token")
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

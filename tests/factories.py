@@ -155,3 +155,13 @@ def make_document(evidence, author, name="evidence.txt", content: bytes | None =
     with seeding_frozen_rounds():
         document.file.save("upload", ContentFile(content), save=True)
     return document
+
+
+def api_key_for(user, *, name: str = "test script", days: int = 30) -> str:
+    """A new personal API token of `user`; returns its key (only its digest is stored)."""
+    from datetime import timedelta
+
+    from readiness.api_tokens.models import ApiToken
+
+    _token, key = ApiToken.objects.create(user=user, name=name, expiry=timedelta(days=days))
+    return key

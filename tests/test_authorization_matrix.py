@@ -173,7 +173,11 @@ CASES = [
     Case("party-detail", {"code": "XXX"}, default=404),
     Case("login"),
     Case("api-token", overrides=ANONYMOUS_REDIRECT),
-    Case("api-token", method="post", data={"action": "create"}, overrides=ANONYMOUS_REDIRECT),
+    Case("api-token", method="post", data={"name": "script", "days": "30"},
+         overrides=ANONYMOUS_REDIRECT),
+    # Another's token, or none: "not found" (tests/readiness/test_api_tokens.py revokes one's own)
+    Case("api-token-revoke", {"pk": 999999}, method="post", default=404,
+         overrides=ANONYMOUS_REDIRECT),
     # Two-factor pages: for reviewers and round admins (already verified here: they move on)
     Case("two-factor-setup", default=404,
          overrides={"anonymous": 302, "reviewer": 302, "round_admin": 302}),

@@ -1,8 +1,14 @@
+import unicodedata
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from readiness import policy
+from readiness.api_tokens.models import NAME_MAX_LENGTH, ApiToken
 from readiness.history import tracked_delete, tracked_save
 from readiness.models import SYSTEM_USERNAME, AssignmentRole, Party, PartyAssignment, User
 
@@ -98,20 +104,61 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
     return user
 
 
+def _record_on_account(user: User, *, actor: User, reason: str) -> None:
+    """Tokens have no history of their own: each creation and revocation is a history row of
+    the owner's account, naming who did it (as for two-factor devices)."""
+    account = get_user_model().objects.select_for_update().get(pk=user.pk)
+    tracked_save(account, actor=actor, reason=reason)
+
+
+def _clean_token_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name.")})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": _("At most {limit} characters.").format(limit=NAME_MAX_LENGTH)}
+        )
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise ValidationError({"name": _("The name cannot contain control characters.")})
+    return name
+
+
 @transaction.atomic
-def api_token_create(*, actor: User) -> str:
-    """A new API token for the user's own scripts; any earlier one stops working. The key is
-    shown once."""
-    from rest_framework.authtoken.models import Token
-
-    policy.require(actor.is_authenticated and actor.is_active, "Log in first.")
-    Token.objects.filter(user=actor).delete()
-    return Token.objects.create(user=actor).key
+def api_token_create(*, actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new named API token for the actor's own scripts, valid for `days` (1 to
+    API_TOKEN_DAYS; the maximum by default). Earlier tokens keep working. Returns the token and
+    its key: only the key's digest is stored, so this is the one time the key is known."""
+    policy.require(actor.is_authenticated and actor.is_active, _("Log in first."))
+    name = _clean_token_name(name)
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not 1 <= days <= settings.API_TOKEN_DAYS
+    ):
+        raise ValidationError(
+            {"days": _("Between 1 and {limit} days.").format(limit=settings.API_TOKEN_DAYS)}
+        )
+    token, key = ApiToken.objects.create(user=actor, expiry=timedelta(days=days), name=name)
+    _record_on_account(
+        actor, actor=actor, reason=f"API token “{name}” ({token.prefix}…) created, {days} days"
+    )
+    return token, key
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User) -> bool:
-    from rest_framework.authtoken.models import Token
-
-    deleted, _ = Token.objects.filter(user=actor).delete()
-    return bool(deleted)
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    """Revokes one token: its owner, or a round admin (from the admin). It stops working at
+    once."""
+    policy.require(
+        actor.is_authenticated
+        and (token.user_id == actor.pk or policy.can_manage_assignments(actor)),
+        _("Only the token's owner or a round admin may revoke it."),
+    )
+    owner = token.user
+    deleted, _count = ApiToken.objects.filter(pk=token.pk).delete()
+    if deleted:
+        _record_on_account(
+            owner, actor=actor, reason=f"API token “{token.name}” ({token.prefix}…) revoked"
+        )

@@ -6,10 +6,10 @@ Every route under /api/ and every method its view answers must have an entry her
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import test_authorization_matrix as page_matrix
+from tests.factories import api_key_for
 from tests.test_authorization_matrix import ROLES, Case, only
 
 world = page_matrix.world  # the same objects as the page matrix
@@ -136,8 +136,8 @@ def test_every_api_route_and_method_has_an_entry():
 def api_client_for(request, role: str) -> APIClient:
     client = APIClient()
     if role != "anonymous":
-        token = Token.objects.create(user=request.getfixturevalue(role))
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = api_key_for(request.getfixturevalue(role))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -12,10 +12,10 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
 from tests import test_authorization_matrix as page_matrix
+from tests.factories import api_key_for
 
 world = page_matrix.world  # rounds in every state, evidence in several, documents
 
@@ -59,8 +59,7 @@ def role_headers(request, settings, world, keep_the_test_connection) -> dict[str
     # The in-process client does not undo the GZip middleware's compression.
     headers = {role: {"Accept-Encoding": "identity"} for role in FUZZ_ROLES}
     for role in FUZZ_ROLES[1:]:
-        token = Token.objects.create(user=request.getfixturevalue(role))
-        headers[role]["Authorization"] = f"Token {token.key}"
+        headers[role]["Authorization"] = f"Token {api_key_for(request.getfixturevalue(role))}"
     return headers
 
 

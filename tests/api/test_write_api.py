@@ -4,13 +4,12 @@ services and policy as the pages, answered in the one error shape."""
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from readiness.models import RoundStatus
 from reviews.models import Comment, Review
 from submissions.models import Document, Evidence
-from tests.factories import make_document, make_evidence, round_with_methodology
+from tests.factories import api_key_for, make_document, make_evidence, round_with_methodology
 from tests.submissions.test_uploads import make_pdf
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +27,7 @@ DRAFT = {
 def api_as(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 

@@ -15,14 +15,14 @@ from django.utils.http import urlencode
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from readiness.admin_site import ReadinessAdminSite
+from readiness.api_tokens.models import ApiToken
 from readiness.demo import DEMO_TOTP_KEY_HEX
 from readiness.models import User
 from readiness.two_factor import current_code
 from tests.conftest import confirmed_totp_device, force_login_without_two_factor
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -194,21 +194,22 @@ def test_until_verified_the_api_answers_403_in_its_error_shape(pending, reviewer
     assert response.json()["error"]["status"] == 403
     assert response.json()["error"]["code"] == "two_factor_required"
 
-    token = Token.objects.create(user=reviewer)
-    with_token = pending.get(reverse("api-round-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_key_for(reviewer)
+    with_token = pending.get(reverse("api-round-list"), HTTP_AUTHORIZATION=f"Token {key}")
     assert with_token.status_code == 200  # tokens are not asked for a second factor
-    scripted = Client().get(reverse("api-round-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    scripted = Client().get(reverse("api-round-list"), HTTP_AUTHORIZATION=f"Token {key}")
     assert scripted.status_code == 200
 
 
 def test_until_verified_no_api_token_can_be_created(pending, reviewer, settings):
-    assert pending.post(reverse("api-token"), {"action": "create"})["Location"].startswith(VERIFY)
+    new_token = {"name": "script", "days": "30"}
+    assert pending.post(reverse("api-token"), new_token)["Location"].startswith(VERIFY)
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "TwoFactor" not in m]
     page = Client()
     force_login_without_two_factor(page, reviewer)
-    response = page.post(reverse("api-token"), {"action": "create"})
+    response = page.post(reverse("api-token"), new_token)
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
-    assert not Token.objects.filter(user=reviewer).exists()
+    assert not ApiToken.objects.filter(user=reviewer).exists()
 
 
 def test_other_roles_never_see_the_second_factor(client, focal_point):
