@@ -264,22 +264,7 @@ class _RowChecker:
                 for message in error.message_dict["source_urls"]:
                     problem("source_urls", message)
         else:
-            try:
-                content = rules.clean_content(
-                    sub,
-                    claimed_level=level,
-                    narrative=cells["narrative"],
-                    facts=raw_facts,
-                    source_urls=cells["source_urls"].split(),
-                )
-            except ValidationError as error:
-                for key, messages in error.message_dict.items():
-                    for message in messages:
-                        problem(_column(key), message)
-        if content is not None:
-            for key, messages in rules.submit_problems(sub, content, has_documents=False).items():
-                for message in messages:
-                    problem(_column(key), message)
+            content = self._content(sub, level, cells, raw_facts, problem)
         if party is not None and sub is not None:
             key = (party.pk, sub.pk)
             if key in self.seen:
@@ -300,6 +285,37 @@ class _RowChecker:
                 submitted_at=timezone.now(), **content,
             )
         )  # fmt: skip
+
+    def _content(self, sub: SubPillar, level, cells: dict, raw_facts: dict, problem):
+        """The row's content checked by the rules of the form and the API, then what submitting
+        needs (also when the content has problems of its own: the cells as they are stand in
+        for it). None when there is a problem."""
+        content, reported = None, set()
+        try:
+            content = rules.clean_content(
+                sub,
+                claimed_level=level,
+                narrative=cells["narrative"],
+                facts=raw_facts,
+                source_urls=cells["source_urls"].split(),
+            )
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                reported.add(_column(key))
+                for message in messages:
+                    problem(_column(key), message)
+        checked = content or {
+            "claimed_level": 0 if "claimed_level" in reported else level,
+            "narrative": cells["narrative"],
+            "facts": raw_facts,
+            "source_urls": cells["source_urls"].split(),
+        }
+        missing = rules.submit_problems(sub, checked, has_documents=False)
+        for key, messages in missing.items():
+            if _column(key) not in reported:
+                for message in messages:
+                    problem(_column(key), message)
+        return None if missing else content
 
     def _facts(self, cells: dict, sub: SubPillar | None, problem) -> dict:
         """The row's fact cells as values for the rules; a value in a column that is not a fact

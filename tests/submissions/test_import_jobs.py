@@ -74,8 +74,8 @@ def test_a_large_file_runs_as_a_job_and_imports_every_row(
 
 def test_small_files_keep_the_request_path(client, round_admin, open_round, small_threshold):
     client.force_login(round_admin)
-    response = client.post(reverse("evidence-import", args=["2026"]),
-                           {"file": csv_upload(["GHA,REG-1,1,Small.,https://example.org/s,no"])})  # fmt: skip
+    upload = csv_upload(["GHA,REG-1,1,Small.,https://example.org/s,no"])
+    response = client.post(reverse("evidence-import", args=["2026"]), {"file": upload})
     assert response.status_code == 302 and response["Location"].endswith("/import/")
     assert not ImportJob.objects.exists() and Evidence.objects.count() == 1
 
@@ -269,3 +269,52 @@ def test_a_real_worker_runs_a_large_import(real_worker, client, round_admin, ope
     job.refresh_from_db()
     assert (job.status, job.created_count, job.rows_processed) == ("done", 52, 52)
     assert Evidence.objects.filter(round=open_round, status="submitted").count() == 52
+
+
+# Issue 13 #10: the background import applies the same rules and the same explicit choice
+
+
+def test_a_job_lists_every_problem_of_every_row_and_saves_nothing(round_admin, open_round,
+                                                                  parties):  # fmt: skip
+    rows = valid_rows(parties)
+    rows[3] = f"{parties[0].code},INF-1,2,,ftp://example.org/x,maybe"
+    rows[9] = f"{parties[0].code},IMP-3,1,No source.,,no"
+    job = import_job_create(actor=round_admin, assessment_round=open_round,
+                            uploaded_file=csv_upload(rows))  # fmt: skip
+    job = import_job_run(job.pk)
+    assert job.status == "failed"
+    assert [(p["row"], p["column"]) for p in job.problems] == [
+        (5, "confidential"), (5, "source_urls"), (5, "narrative"), (11, "source_urls"),
+    ]  # fmt: skip
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("withdraw, language", [(False, "en"), (False, "zh-hans"),
+                                                (True, "en")])  # fmt: skip
+def test_a_job_refuses_or_withdraws_evidence_waiting_for_review(
+    client, round_admin, focal_point, open_round, parties, small_threshold, withdraw, language,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from tests.factories import make_evidence
+
+    pending = make_evidence(assessment_round=open_round, party=parties[0], author=focal_point,
+                            status="submitted", code="REG-1")  # fmt: skip
+    client.force_login(round_admin)
+    client.cookies["django_language"] = language
+    data = {"file": csv_upload(valid_rows(parties))}
+    if withdraw:
+        data["withdraw_pending"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("evidence-import", args=["2026"]), data)
+    job = ImportJob.objects.get()
+    pending.refresh_from_db()
+    if withdraw:
+        assert (job.status, job.created_count, pending.status) == ("done", 52, "withdrawn")
+        assert pending.history.first().history_user == round_admin
+        return
+    assert (job.status, pending.status, Evidence.objects.count()) == ("failed", "submitted", 1)
+    [problem] = job.problems
+    assert (problem["row"], problem["column"]) == (2, "sub_pillar")
+    expected = "已在等待审核" if language == "zh-hans" else "already waits for review"
+    assert expected in problem["reason"]
+    assert expected in client.get(response["Location"]).content.decode()
