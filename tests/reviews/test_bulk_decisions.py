@@ -24,6 +24,7 @@ def double_role(party):
 def hidden_and_decidable(open_round, party, other_party, focal_point, other_focal_point,
                          double_role):  # fmt: skip
     """Evidence the reviewer may not decide, each on its own sub-pillar code, and one they may."""
+
     def make(code, **kwargs):
         return make_evidence(assessment_round=open_round, code=code, **kwargs)
 
