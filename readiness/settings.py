@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL byte in the address or a header is a 400 before any view (PostgreSQL refuses it).
+    "readiness.input_guard.RefuseUnstorableCharacters",
     # Pages such as the overview carry an inline SVG map: compressed, they stay light on a
     # slow link. (CSRF tokens are masked per request, which defeats BREACH-style guessing.)
     "django.middleware.gzip.GZipMiddleware",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "readiness.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Every Http404 a view raises gets the same page, DEBUG or not (hidden = missing).
+    "readiness.not_found.UniformNotFound",
     # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -273,6 +277,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "readiness.api_errors.api_exception_handler",
+    # DRF's JSON parser, refusing too deep nesting and strings PostgreSQL cannot store.
+    "DEFAULT_PARSER_CLASSES": [
+        "readiness.api_parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Reads follow the policy's visibility; every write needs a signed-in user.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -343,8 +353,18 @@ CONTENT_SECURITY_POLICY = {
 DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services
 EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("EVIDENCE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
-# Imports with more rows than this run as a Celery task with a progress page.
+# What a DOCX, XLSX, ODT or ODS may inflate to, all its members together.
+EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
+    os.environ.get("EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+)
+# clamd (tcp://host:port or unix:///path): when set, every upload is scanned before it is stored,
+# and refused while clamd cannot answer.
+CLAMD_URL = os.environ.get("CLAMD_URL", "")
+CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))
+# Imports with more rows than this run as a Celery task with a progress page; one that no worker
+# has started after STALLED_IMPORT_SECONDS (broker down when it was made) is queued again.
 EVIDENCE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("EVIDENCE_IMPORT_BACKGROUND_ROWS", "200"))
+STALLED_IMPORT_SECONDS = 120
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails
 FILE_UPLOAD_HANDLERS = [
     "submissions.upload_handlers.UploadSizeLimitHandler",
@@ -380,16 +400,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rounds": {"task": "readiness.sweep_stale_rounds", "schedule": 60.0},
     # E-mail the on-commit delivery missed (broker down) or must retry (readiness/outbox.py).
     "deliver-outbox": {"task": "readiness.deliver_outbox", "schedule": 60.0},
+    # Imports queued while the broker was down, or whose worker died (submissions/import_jobs.py).
+    "requeue-stalled-imports": {"task": "submissions.requeue_stalled_imports", "schedule": 60.0},
     "close-rounds-past-deadline": {
         "task": "readiness.close_rounds_past_deadline",
         "schedule": 300.0,
     },
 }
-# What a DOCX, XLSX, ODT or ODS may inflate to, all its members together.
-EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES = int(
-    os.environ.get("EVIDENCE_UPLOAD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
-)
-# clamd (tcp://host:port or unix:///path): when set, every upload is scanned before it is stored,
-# and refused while clamd cannot answer.
-CLAMD_URL = os.environ.get("CLAMD_URL", "")
-CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))

@@ -7,14 +7,17 @@ written after each step (so the job page can show it), and once more inside the 
 transaction with the round locked, so that a change to the round in between cannot slip in."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from readiness import policy
-from readiness.background import enqueue_after_commit
+from readiness.background import enqueue, enqueue_after_commit
 from readiness.exceptions import DomainError
 from readiness.models import AssessmentRound, User
 from submissions.imports import check_rows, read_records, save_rows
@@ -23,6 +26,8 @@ from submissions.services import require_round_accepts
 from submissions.uploads import validate_upload
 
 logger = logging.getLogger(__name__)
+
+RUNNING_AFTER_CLAIM = (ImportStatus.VALIDATING, ImportStatus.SAVING)
 
 
 @transaction.atomic
@@ -35,8 +40,8 @@ def import_job_create(
     withdraw_pending: bool = False,
 ) -> ImportJob:
     """Stores the upload and queues its import (after commit). `withdraw_pending`: the
-    importer's explicit choice to withdraw evidence waiting for review that a row replaces
-    (it travels with the task: the job row has no column for it)."""
+    importer's explicit choice to withdraw evidence waiting for review that a row replaces,
+    kept on the job so that a re-queued run makes the same choice."""
     policy.require(
         policy.can_start_import(actor), _("Only round admins, focal points and analysts import.")
     )
@@ -47,12 +52,13 @@ def import_job_create(
     require_round_accepts(locked, review_too=False)
     job = ImportJob(round=locked, uploaded_by=actor, original_name=upload.original_name,
                     extension=upload.extension, rows_total=rows_total,
-                    language=translation.get_language() or "en")  # fmt: skip
+                    language=translation.get_language() or "en",
+                    withdraw_pending=withdraw_pending)  # fmt: skip
     job.file.save(f"import.{upload.extension}", uploaded_file, save=False)
     job.save()
     from submissions.tasks import run_import_job
 
-    enqueue_after_commit(run_import_job, job.pk, withdraw_pending)
+    enqueue_after_commit(run_import_job, job.pk)
     return job
 
 
@@ -83,21 +89,56 @@ class _RowsRefused(Exception):
         self.problems = problems
 
 
-def import_job_run(job_id: int, withdraw_pending: bool = False) -> ImportJob:
-    """Runs a queued job to the end, in the uploader's language (the problems found are
-    stored as text). A job already finished is left alone, so a task delivered twice imports
-    once."""
+def import_job_run(job_id: int) -> ImportJob:
+    """Runs a job to the end, in the uploader's language (the problems found are stored as
+    text). Only a run that claims the job goes on (`_claim`), so a task delivered twice, or
+    re-queued by the sweep while the first delivery waits, imports once."""
+    if not _claim(job_id):
+        return ImportJob.objects.get(pk=job_id)
     job = ImportJob.objects.select_related("round", "uploaded_by").get(pk=job_id)
-    if not job.is_running:
-        return job
     with translation.override(job.language):
-        return _run(job, withdraw_pending)
+        return _run(job, job.withdraw_pending)
+
+
+def _claim(job_id: int) -> bool:
+    """Moves a queued job to "checking" in one statement: of two runs, one wins. A job left
+    checking or saving longer than a task may live (its worker died: CELERY_TASK_TIME_LIMIT)
+    may be claimed again; its saving transaction never committed."""
+    dead_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    abandoned = Q(status__in=RUNNING_AFTER_CLAIM, started_at__lt=dead_before)
+    claimable = Q(status=ImportStatus.QUEUED) | abandoned
+    return bool(
+        ImportJob.objects.filter(claimable, pk=job_id).update(
+            status=ImportStatus.VALIDATING,
+            started_at=timezone.now(),
+            rows_processed=0,
+            problems=[],
+            error="",
+        )
+    )
+
+
+def import_jobs_requeue_stalled() -> int:
+    """Queues again every job that no worker has claimed for STALLED_IMPORT_SECONDS (the broker
+    was down when it was created, or the queue was purged) or whose worker died; returns how
+    many. Run by the beat: an import waits through an outage instead of staying queued."""
+    from submissions.tasks import run_import_job
+
+    now = timezone.now()
+    unclaimed = Q(
+        status=ImportStatus.QUEUED,
+        created_at__lt=now - timedelta(seconds=settings.STALLED_IMPORT_SECONDS),
+    )
+    dead = Q(
+        status__in=RUNNING_AFTER_CLAIM,
+        started_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60),
+    )
+    job_ids = list(ImportJob.objects.filter(unclaimed | dead).values_list("pk", flat=True))
+    return sum(enqueue(run_import_job, job_id) for job_id in job_ids)
 
 
 def _run(job: ImportJob, withdraw_pending: bool) -> ImportJob:
     actor = job.uploaded_by
-    _update(job, status=ImportStatus.VALIDATING, started_at=timezone.now(), rows_processed=0,
-            problems=[], error="")  # fmt: skip
     try:
         with job.file.open("rb") as stored:
             records = read_records(stored, job.extension, job.round)

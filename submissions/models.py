@@ -159,6 +159,10 @@ class ImportJob(models.Model):
     language = models.CharField(
         max_length=10, default="en", help_text="The uploader's language, for the problems found."
     )
+    withdraw_pending = models.BooleanField(
+        default=False,
+        help_text="The importer chose to withdraw evidence waiting for review that a row replaces.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

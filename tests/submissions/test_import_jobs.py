@@ -318,3 +318,76 @@ def test_a_job_refuses_or_withdraws_evidence_waiting_for_review(
     expected = "已在等待审核" if language == "zh-hans" else "already waits for review"
     assert expected in problem["reason"]
     assert expected in client.get(response["Location"]).content.decode()
+
+
+def _age(job: ImportJob, **fields) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    ImportJob.objects.filter(pk=job.pk).update(
+        **{name: long_ago if value is None else value for name, value in fields.items()}
+    )
+
+
+def _broker_down(monkeypatch):
+    from submissions.tasks import run_import_job
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to the broker. Connection refused.")
+
+    monkeypatch.setattr(run_import_job, "delay", refuse)
+
+
+def test_a_job_queued_while_the_broker_was_down_runs_once_it_is_back(
+    round_admin, open_round, parties, monkeypatch, django_capture_on_commit_callbacks
+):
+    with monkeypatch.context() as outage, django_capture_on_commit_callbacks(execute=True):
+        _broker_down(outage)
+        job = import_job_create(actor=round_admin, assessment_round=open_round,
+                                uploaded_file=csv_upload(valid_rows(parties)))  # fmt: skip
+    job.refresh_from_db()
+    assert job.status == "queued" and not Evidence.objects.exists()
+    assert import_jobs.import_jobs_requeue_stalled() == 0  # too young: its task may yet come
+    _age(job, created_at=None)
+    assert import_jobs.import_jobs_requeue_stalled() == 1  # tasks run in-process here
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 52)
+    assert import_jobs.import_jobs_requeue_stalled() == 0
+
+
+def test_a_requeued_job_keeps_the_importers_choice_to_withdraw(
+    round_admin, focal_point, open_round, parties, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_evidence
+
+    pending = make_evidence(assessment_round=open_round, party=parties[0], author=focal_point,
+                            status="submitted", code="REG-1")  # fmt: skip
+    with monkeypatch.context() as outage, django_capture_on_commit_callbacks(execute=True):
+        _broker_down(outage)
+        job = import_job_create(actor=round_admin, assessment_round=open_round,
+                                uploaded_file=csv_upload(valid_rows(parties)),
+                                withdraw_pending=True)  # fmt: skip
+    _age(job, created_at=None)
+    import_jobs.import_jobs_requeue_stalled()
+    job.refresh_from_db()
+    pending.refresh_from_db()
+    assert (job.status, pending.status) == ("done", "withdrawn")
+
+
+def test_a_job_whose_worker_died_is_run_again_but_a_live_one_is_left_alone(
+    round_admin, open_round, parties
+):
+    from django.utils import timezone
+
+    job = import_job_create(actor=round_admin, assessment_round=open_round,
+                            uploaded_file=csv_upload(valid_rows(parties)))  # fmt: skip
+    _age(job, status="saving", started_at=timezone.now())  # a worker is on it right now
+    assert import_job_run(job.pk).status == "saving"
+    assert import_jobs.import_jobs_requeue_stalled() == 0
+    assert not Evidence.objects.exists()
+    _age(job, started_at=None)  # longer ago than any task may live: its worker is gone
+    assert import_jobs.import_jobs_requeue_stalled() == 1
+    job.refresh_from_db()
+    assert (job.status, job.created_count, Evidence.objects.count()) == ("done", 52, 52)
