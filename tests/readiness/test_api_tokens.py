@@ -261,3 +261,15 @@ def test_plain_text_tokens_of_before_become_digests_and_keep_working(owner, sett
     assert key not in every_stored_text()
     assert token.expiry - timezone.now() > timedelta(days=settings.API_TOKEN_DAYS - 1)
     assert whoami_status(key) == 400
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token é", "Token \x00abc", "Token abc\x7f", "Token " + "f" * 10_000, "Token a b", "Token"],
+)
+def test_a_malformed_token_gets_401_in_the_error_shape(header):
+    response = APIClient().post(
+        reverse("api-evidence-list"), {}, format="json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["error"]["status"] == response.status_code
