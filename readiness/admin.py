@@ -5,8 +5,12 @@ assignments). Round status changes are admin actions that call the same service 
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import connection, models
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -65,22 +69,79 @@ class PolicyPermissions:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_changeform_initial_data(self, request):
+        """The add page's initial values from the query string, without those that are not a
+        key of the related table: drawing the form looked them up, a 500 for a number no
+        database integer holds."""
+        initial = super().get_changeform_initial_data(request)
+        return {key: value for key, value in initial.items() if _is_key_of(self.model, key, value)}
+
+
+def _is_key_of(model, name: str, value) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True  # not a field: the form ignores it
+    if not field.is_relation:
+        return True
+    return _are_keys(field.target_field, value if isinstance(value, list) else [value])
+
+
+def _are_keys(target, values) -> bool:
+    """Whether every value could be a value of the key field `target` (a number in its range)."""
+    try:
+        keys = [target.to_python(value) for value in values]
+    except ValidationError:
+        return False
+    internal_type = target.get_internal_type()
+    if isinstance(target, models.IntegerField) or internal_type in ("AutoField", "BigAutoField"):
+        low, high = connection.ops.integer_field_range(internal_type)
+        return all(low <= key <= high for key in keys)
+    return True
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks up the submitted value unchecked to draw the chosen
+    option: a value that is not a key (a word, a number too large) raised, a 500, where the form
+    already says the choice is not valid."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        keys = [key for key in value if key in (None, "") or _are_keys(target, [key])]
+        return super().optgroups(name, keys, attr)
+
 
 class ReadOnlyAdmin(PolicyPermissions, admin.ModelAdmin):
     """For append-only models without history (decisions, comments)."""
 
 
 class PolicyAdmin(PolicyPermissions, SimpleHistoryAdmin):
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_history(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history saves a POST here with save_model, even on read-only admins: a revert
         # would bypass the services, so past versions are for reading only.
         if request.method == "POST":
             raise PermissionDenied(_("Past versions can be viewed but not restored."))
+        self._require_history(object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _require_history(self, object_id: str, version_id: str = "1") -> None:
+        """simple-history looks the ids up unchecked: an id that is not a number (or a model
+        without history) raised ValueError, a 500, where the admin answers 404."""
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            raise Http404
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            int(version_id)
+        except (ValidationError, ValueError):
+            raise Http404 from None
 
 
 @admin.register(Grouping)
-class GroupingAdmin(PolicyAdmin):
+class GroupingAdmin(ReadOnlyAdmin):  # groupings keep no history
     list_display = ("code", "name_en", "name_zh", "kind")
     list_filter = ("kind",)
 
@@ -354,6 +415,11 @@ class PartyAssignmentAdmin(PolicyAdmin):
     search_fields = ("user__username", "party__code", "party__name_en")
     autocomplete_fields = ("user", "party")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_add_permission(self, request):
         return policy.can_manage_assignments(request.user)
 
@@ -368,6 +434,33 @@ class PartyAssignmentAdmin(PolicyAdmin):
 
     def delete_model(self, request, obj):
         services.party_assignment_remove(actor=request.user, assignment=obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """That tokens exist, whose, and until when; never the key nor its digest. Round admins can
+    revoke one (deleting it through the service, recorded in the owner's history)."""
+
+    list_display = ("name", "user", "prefix", "created", "expiry", "last_used")
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username")
+    fields = ("name", "user", "prefix", "created", "expiry", "last_used")
+    readonly_fields = fields
+
+    @admin.display(description=_("starts with"))
+    def prefix(self, obj):
+        return f"{obj.prefix}…"
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can_manage_assignments(request.user)
+
+    def delete_model(self, request, obj):
+        services.api_token_revoke(actor=request.user, token=obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -425,30 +518,3 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             self.message_user(request, str(error), level=messages.ERROR)
             return
         self.message_user(request, _("%(count)d e-mails will be sent now.") % {"count": count})
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdmin):
-    """That tokens exist, whose, and until when; never the key nor its digest. Round admins can
-    revoke one (deleting it through the service, recorded in the owner's history)."""
-
-    list_display = ("name", "user", "prefix", "created", "expiry", "last_used")
-    list_select_related = ("user",)
-    search_fields = ("name", "user__username")
-    fields = ("name", "user", "prefix", "created", "expiry", "last_used")
-    readonly_fields = fields
-
-    @admin.display(description=_("starts with"))
-    def prefix(self, obj):
-        return f"{obj.prefix}…"
-
-    def has_delete_permission(self, request, obj=None):
-        return policy.can_manage_assignments(request.user)
-
-    def delete_model(self, request, obj):
-        services.api_token_revoke(actor=request.user, token=obj)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions

@@ -58,18 +58,26 @@ def api_exception_handler(error, context):
     return response
 
 
-def _is_api(request) -> bool:
+def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    """Django's 400 (a SuspiciousOperation: too many fields, a bad Host...) in the API's shape
+    under /api/."""
+    if is_api_request(request):
+        return error_response(400, "bad_request", "The request is not valid.")
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request, exception):
     """Django's 404 (a URL that matches no route) in the API's shape under /api/."""
-    if _is_api(request):
+    if is_api_request(request):
         return error_response(404, "not_found", "Not found.")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if _is_api(request):
+    if is_api_request(request):
         return error_response(500, "server_error", "Server error.")
     return defaults.server_error(request)

@@ -2,7 +2,6 @@
 (approved, non-confidential evidence only) and the methodology, as CSV, XLSX and JSON, and a
 data package (zip) with a datapackage.json descriptor, a README and SHA-256 checksums."""
 
-import csv
 import hashlib
 import io
 import json
@@ -10,8 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-
+from readiness import spreadsheet_cells
 from readiness.models import AggregateResult, GradeBand, PartyResult
 from readiness.results import pillars_of, with_listed
 from readiness.selectors import listed_parties, pillars_with_methodology
@@ -128,28 +126,13 @@ DATASETS = {
 }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(dataset: Dataset) -> Iterator[str]:
     """The dataset as CSV, line by line (for streaming), UTF-8 with a BOM for spreadsheets."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(dataset.columns)
-    for row in dataset.rows:
-        yield writer.writerow(row)
+    return spreadsheet_cells.csv_lines(dataset.columns, dataset.rows)
 
 
 def xlsx_bytes(dataset: Dataset) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(dataset.name[:31])
-    sheet.append(dataset.columns)
-    for row in dataset.rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet_cells.xlsx_bytes(dataset.name, dataset.columns, dataset.rows)
 
 
 def json_bytes(dataset: Dataset) -> bytes:

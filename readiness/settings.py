@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL byte in the address or a header is a 400 before any view (PostgreSQL refuses it).
+    "readiness.input_guard.RefuseUnstorableCharacters",
     # Pages such as the overview carry an inline SVG map: compressed, they stay light on a
     # slow link. (CSRF tokens are masked per request, which defeats BREACH-style guessing.)
     "django.middleware.gzip.GZipMiddleware",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "readiness.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Every Http404 a view raises gets the same page, DEBUG or not (hidden = missing).
+    "readiness.not_found.UniformNotFound",
     # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -273,6 +277,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "readiness.api_errors.api_exception_handler",
+    # DRF's JSON parser, refusing too deep nesting and strings PostgreSQL cannot store.
+    "DEFAULT_PARSER_CLASSES": [
+        "readiness.api_parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Reads follow the policy's visibility; every write needs a signed-in user.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

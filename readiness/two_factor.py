@@ -43,7 +43,8 @@ def verification_pending(request: HttpRequest) -> bool:
 
 def next_url(request: HttpRequest, default: str = "home") -> str:
     target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path of this site: redirect() would take a bare word for a URL name to reverse.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -94,5 +94,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "readiness.api_errors.bad_request"
 handler404 = "readiness.api_errors.not_found"
 handler500 = "readiness.api_errors.server_error"

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from readiness import policy
+from readiness import policy, spreadsheet_cells
 from readiness.models import Party
 from readiness.web import report_outcome
 from reviews import audit, queue_fragments, replies, selectors, services
@@ -250,28 +248,22 @@ def party_audit_log(request: HttpRequest, code: str) -> HttpResponse:
     return _audit_page(request, filters, "reviews/audit_log.html", {"form": form, "party": party})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     _require(policy.can_view_audit_log(request.user))
     filters = _audit_filters(AuditFilterForm(request.GET or None))
-    writer = csv.writer(_Echo())
+    columns = ["time_utc", "user", "action", "party", "evidence_id", "summary", "changes"]
 
     def rows():
-        yield writer.writerow(["time_utc", "user", "action", "party", "evidence_id", "summary",
-                               "changes"])  # fmt: skip
         for entry in audit.audit_iter(filters):
             changes = "; ".join(f"{name}: {old!r} → {new!r}" for name, old, new in entry.changes)
-            yield writer.writerow([
+            yield [
                 entry.at.isoformat(), entry.user.username if entry.user else "", entry.action,
                 entry.party_code, entry.evidence_id or "", entry.summary, changes,
-            ])  # fmt: skip
+            ]  # fmt: skip
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    lines = spreadsheet_cells.csv_lines(columns, rows(), byte_order_mark=False)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
 
