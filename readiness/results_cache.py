@@ -27,8 +27,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
@@ -43,32 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from readiness import policy, precompressed
 from readiness.models import RoundStatus
-
-ROOT = Path(__file__).resolve().parent.parent
-CODE = [
-    "readiness/results.py",
-    "readiness/findings.py",
-    "readiness/public_views.py",
-    "readiness/api.py",
-    "readiness/results_cache.py",
-    "readiness/precompressed.py",
-    "templates/base.html",
-    "templates/results",
-    "locale",
-]
-
-
-@cache
-def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for entry in CODE:
-        path = ROOT / entry
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and file.suffix in {".py", ".html", ".mo"}:
-                digest.update(str(file.relative_to(ROOT)).encode())
-                digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
+from readiness.release import code_fingerprint
 
 
 def enabled() -> bool:

@@ -46,7 +46,7 @@ def warm() -> dict:
         with translation.override(code):
             translation.gettext("Results")  # loads the catalogue
             reverse("home")  # fills this language's URL table
-    from readiness.results_cache import code_fingerprint
+    from readiness.release import code_fingerprint
 
     code_fingerprint()
     for alias in settings.CACHES:

@@ -14,12 +14,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from readiness.process_memo import ProcessMemo
+from readiness.release import code_fingerprint
 
 TIMEOUT = 3600
 
 # A memo per process in front of the shared cache (one Redis read less per fragment): an entry
-# cannot go stale, because its key spells out everything the HTML depends on and a deployed
-# process's templates do not change.
+# cannot go stale, because its key spells out everything the HTML depends on, the release
+# included (a deploy with new templates never reads the old release's fragments from Redis).
 _memo = ProcessMemo(size=512)
 
 
@@ -46,7 +47,7 @@ def fields_html(request, template: str, form, *, query: str = "") -> SafeString:
             )
     else:
         choices = form.__qualname__
-    signature = repr((template, get_language(), query, choices))
+    signature = repr((code_fingerprint(), template, get_language(), query, choices))
     key = "review-queue-fields:" + hashlib.sha256(signature.encode()).hexdigest()
     html = _memo.get(key)
     if html is None:

@@ -324,3 +324,22 @@ def test_every_rendering_gets_its_own_token_marker(published, monkeypatch):
     Client().get("/results/2025/")
     Client().get("/results/2025/parties/GHA/")
     assert len(markers) == 2 and len(set(markers)) == 2 and OLD_MARKER not in markers
+
+
+def test_the_code_fingerprint_covers_everything_a_stored_page_is_drawn_from():
+    """A deploy that changes any of these must not serve yesterday's HTML (the key carries the
+    fingerprint). A hand-kept list once missed the first three."""
+    from readiness.release import ROOT, fingerprinted_files
+
+    counted = {str(file.relative_to(ROOT)) for file in fingerprinted_files()}
+    for path in [
+        "templates/submissions/_field.html",
+        "readiness/selectors.py",
+        "readiness/data/world-map.json",
+        "readiness/party_snapshots.py",
+        "templates/base.html",
+        "locale/zh_Hans/LC_MESSAGES/django.mo",
+        "static/css/site.css",
+    ]:
+        assert (ROOT / path).exists(), path
+        assert path in counted, path

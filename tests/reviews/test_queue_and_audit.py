@@ -257,3 +257,24 @@ def test_party_audit_log_for_the_team(client, focal_point, story):
     response = client.get(reverse("party-audit", args=["gha"]))
     assert response.status_code == 200
     assert "Audit log of Ghana" in response.content.decode()
+
+
+def test_a_new_release_never_draws_the_queue_menus_stored_by_the_previous_one(
+    client, reviewer, open_round, monkeypatch
+):
+    """The menus are kept in the shared cache for an hour: after a deploy that changed their
+    template, a fresh process must not serve the previous release's HTML."""
+    from django.core.cache import cache
+
+    from reviews import queue_fragments
+
+    client.force_login(reviewer)
+    queue_fragments._memo.clear()
+    assert client.get(reverse("review-queue")).status_code == 200
+    stale = "<option>menu of the previous release</option>"
+    for key in list(queue_fragments._memo):
+        cache.set(key, stale)  # the old release's fragments, as Redis still holds them
+    queue_fragments._memo.clear()  # the new release's processes start empty
+    monkeypatch.setattr(queue_fragments, "code_fingerprint", lambda: "next-release")
+    page = client.get(reverse("review-queue")).content.decode()
+    assert stale not in page and "<select" in page
