@@ -175,6 +175,7 @@ def test_with_a_real_worker_on_postgresql_and_redis_everything_is_ok(
         "cache": "ok",
         "broker": "ok",
         "worker": "ok",
+        "antivirus": "not configured",
     }
 
 

@@ -1,10 +1,7 @@
 """The outbox of notifications (readiness/outbox.py): nothing lost to a broker outage, a
 worker crash or an SMTP failure, nothing sent twice by two workers, nothing sent by the demo."""
 
-import shutil
 import smtplib
-import socket
-import subprocess
 import threading
 from datetime import timedelta
 
@@ -23,8 +20,8 @@ from readiness.outbox import outbox_deliver_due, outbox_enqueue
 from reviews.models import Review
 from reviews.services import review_decide
 from submissions.models import EvidenceStatus
-from tests.conftest import service_missing
 from tests.factories import UserFactory, make_evidence
+from tests.redis_server import OwnRedis
 from tests.test_pipeline_integration import wait_until
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
@@ -314,40 +311,6 @@ def test_work_after_the_demo_notifies_again(reviewer, submitted, mailoutbox,
     with django_capture_on_commit_callbacks(execute=True):
         approve(reviewer, other)
     assert [message.to for message in mailoutbox] == [[other.submitter.email]]
-
-
-class OwnRedis:
-    """A redis-server of this test's own on a free port, stopped and started by its PID (the
-    shared one is never touched)."""
-
-    def __init__(self):
-        if shutil.which("redis-server") is None:
-            service_missing("redis-server is not installed")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        assert wait_until(self.answers, timeout=10), "redis-server did not start"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 @pytest.fixture
