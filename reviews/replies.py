@@ -9,6 +9,7 @@ from readiness import policy
 from readiness.exceptions import Conflict, RoundLocked
 from readiness.history import tracked_bulk_create, tracked_save
 from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
+from readiness.round_locks import round_hold_for_change
 from reviews.models import Reply, ReplyStatus
 from submissions.models import Evidence, EvidenceStatus
 
@@ -65,6 +66,7 @@ def reply_raise(
 def reply_answer(*, actor: User, reply: Reply, change: bool, answer: str) -> Reply:
     """A reviewer answers: the level is upheld, or the requested level goes to a new decision
     as submitted evidence (copied from the approved one) in the review queue."""
+    round_hold_for_change(reply.round_id)  # its status, read below, stays until the commit
     locked = Reply.objects.select_for_update().select_related("round", "party").get(pk=reply.pk)
     policy.require(
         policy.can_answer_reply(actor, locked),

@@ -12,6 +12,7 @@ from readiness.exceptions import Conflict, DomainError, RoundLocked
 from readiness.history import tracked_save
 from readiness.models import ChangeKind, RoundStatus, User
 from readiness.recompute import mark_round_changed
+from readiness.round_locks import round_hold_for_change
 from reviews.models import Comment, Decision, Review
 from reviews.notifications import notify_submitter_of_decision
 from submissions.models import Evidence, EvidenceStatus
@@ -211,13 +212,17 @@ def reviews_decide_bulk(
     return outcomes
 
 
+def _require_threads_open(assessment_round) -> None:
+    if assessment_round.status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED):
+        raise RoundLocked(_("The round is published: its evidence threads are closed."))
+
+
 @transaction.atomic
 def comment_add(
     *, actor: User, evidence: Evidence, body: str, parent: Comment | None = None
 ) -> Comment:
     policy.require(policy.can_comment(actor, evidence), _("You may not comment on this evidence."))
-    if evidence.round.status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED):
-        raise RoundLocked(_("The round is published: its evidence threads are closed."))
+    round_hold_for_change(evidence.round_id, check=_require_threads_open)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a comment.")})

@@ -13,6 +13,7 @@ from readiness import policy
 from readiness.exceptions import Conflict, RoundLocked
 from readiness.history import tracked_delete, tracked_save
 from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, User
+from readiness.round_locks import round_hold_for_change
 from submissions import rules
 from submissions.models import EDITABLE_STATUSES, Document, Evidence, EvidenceStatus
 from submissions.notifications import notify_reviewers_of_submission
@@ -20,11 +21,18 @@ from submissions.uploads import validate_upload
 
 
 def lock_evidence(evidence: Evidence) -> Evidence:
-    return (
+    """Holds the evidence's round against a transition (readiness/round_locks.py), then locks
+    the evidence; its `round` is the held round, with the status read under the lock."""
+    held_round = round_hold_for_change(
+        evidence.round_id, check=partial(require_round_accepts, review_too=True)
+    )
+    locked = (
         Evidence.objects.select_for_update(of=("self",))
-        .select_related("round", "party", "sub_pillar")
+        .select_related("party", "sub_pillar")
         .get(pk=evidence.pk)
     )
+    locked.round = held_round
+    return locked
 
 
 def check_version(locked: Evidence, expected_version: int | None) -> None:
@@ -78,8 +86,9 @@ def evidence_create(
             party=party.name
         ),
     )
-    assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
-    require_round_accepts(assessment_round, review_too=False)
+    assessment_round = round_hold_for_change(
+        assessment_round.pk, check=partial(require_round_accepts, review_too=False)
+    )
     if not assessment_round.memberships.filter(party=party).exists():
         raise ValidationError(
             _("{party} is not part of {round}.").format(party=party.name, round=assessment_round)

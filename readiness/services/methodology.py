@@ -20,6 +20,7 @@ from readiness.models import (
     User,
 )
 from readiness.recompute import mark_round_changed
+from readiness.round_locks import round_hold_for_change
 
 METHODOLOGY_MODELS = (Pillar, SubPillar, ScoreLevel, FactField, GradeBand)
 
@@ -28,15 +29,20 @@ def _lock_editable_round(actor: User, assessment_round: AssessmentRound) -> Asse
     policy.require(
         policy.can_manage_rounds(actor), _("Only round admins may change a methodology.")
     )
-    locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
-    if not locked.methodology_editable:
+    return round_hold_for_change(assessment_round.pk, exclusive=True, check=_require_editable)
+
+
+def _require_editable(assessment_round: AssessmentRound) -> None:
+    if not assessment_round.methodology_editable:
         raise RoundLocked(
             _(
                 "The methodology of “{round}” can no longer change: the round is {status}, and "
                 "methodology is editable only in draft."
-            ).format(round=locked.name, status=str(locked.get_status_display()).lower())
+            ).format(
+                round=assessment_round.name,
+                status=str(assessment_round.get_status_display()).lower(),
+            )
         )
-    return locked
 
 
 @transaction.atomic

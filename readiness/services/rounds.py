@@ -20,11 +20,22 @@ from readiness.models import (
 )
 from readiness.notifications import notify_round_opened
 from readiness.recompute import mark_round_changed, recompute
+from readiness.round_locks import round_hold_for_change, round_lock_for_transition
 from readiness.services.party_snapshots import round_snapshot_take
 
 
 def _lock(assessment_round: AssessmentRound) -> AssessmentRound:
-    return AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+    return round_lock_for_transition(assessment_round.pk)
+
+
+def _require_not_frozen(assessment_round: AssessmentRound) -> None:
+    if assessment_round.is_frozen:
+        raise RoundLocked(_("The round is published; its Parties can no longer change."))
+
+
+def _require_open(assessment_round: AssessmentRound) -> None:
+    if assessment_round.status != RoundStatus.OPEN:
+        raise RoundLocked(_("Evidence is carried forward into an open round only."))
 
 
 @transaction.atomic
@@ -137,9 +148,7 @@ def round_membership_set(
     policy.require(
         policy.can_manage_rounds(actor), "Only round admins may change a round's Parties."
     )
-    locked = _lock(assessment_round)
-    if locked.is_frozen:
-        raise RoundLocked(_("The round is published; its Parties can no longer change."))
+    locked = round_hold_for_change(assessment_round.pk, exclusive=True, check=_require_not_frozen)
     wanted = {party.pk: party for party in parties}
     current = {membership.party_id: membership for membership in locked.memberships.all()}
     note = reason or "membership changed"
@@ -204,9 +213,7 @@ def round_carry_forward(*, actor: User, assessment_round: AssessmentRound) -> in
     from submissions.models import Evidence, EvidenceStatus
 
     policy.require(policy.can_manage_rounds(actor), _("Only round admins may carry evidence."))
-    locked = _lock(assessment_round)
-    if locked.status != RoundStatus.OPEN:
-        raise RoundLocked(_("Evidence is carried forward into an open round only."))
+    locked = round_hold_for_change(assessment_round.pk, exclusive=True, check=_require_open)
     if locked.previous_round_id is None:
         raise InvalidTransition(_("This round has no previous round to carry evidence from."))
     sub_pillars = {
