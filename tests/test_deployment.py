@@ -377,3 +377,17 @@ def test_the_virus_scanner_is_opt_in_and_takes_a_whole_upload():
     stream_limit = re.search(r"^StreamMaxLength (\d+)M$", config, re.MULTILINE)
     app_cap = int(compose_default(environment["EVIDENCE_UPLOAD_MAX_BYTES"]))
     assert int(stream_limit.group(1)) * 1024 * 1024 > app_cap
+
+
+def test_only_the_migrations_connect_as_the_tables_owner():
+    """web, worker and beat connect as the runtime role (rows only: issue 13, finding 6); the
+    migrate service connects as the owner and creates that role after migrating."""
+    owner = SERVICES["migrate"]["environment"]["DATABASE_URL"]
+    assert owner.startswith("postgres://${POSTGRES_USER:-tracker}:")
+    command = SERVICES["migrate"]["command"]
+    assert command.index("migrate --noinput") < command.index("create_runtime_role")
+    assert "--password-env RUNTIME_DB_PASSWORD" in command
+    for name in ("web", "worker", "beat"):
+        url = SERVICES[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("postgres://${RUNTIME_DB_USER:-tracker_app}:${RUNTIME_DB_PASSWORD")
+        assert "RUNTIME_DB_PASSWORD" not in SERVICES[name]["environment"]
