@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from readiness import policy
 from readiness.api_errors import PayloadTooLarge
+from readiness.api_filters import StrictBooleanFilter
 from readiness.models import Party, SubPillar
 from submissions import selectors, services
 from submissions.models import Document, Evidence, EvidenceStatus
@@ -94,6 +95,7 @@ class EvidenceFilter(django_filters.FilterSet):
     party = django_filters.CharFilter(field_name="party__code", lookup_expr="iexact")
     sub_pillar = django_filters.CharFilter(field_name="sub_pillar__code")
     status = django_filters.ChoiceFilter(choices=EvidenceStatus.choices)
+    is_confidential = StrictBooleanFilter()  # ?is_confidential=maybe is a 400, not ignored
 
     class Meta:
         model = Evidence

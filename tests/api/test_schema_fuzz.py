@@ -1,5 +1,7 @@
-"""Property-based fuzz of the whole API schema with schemathesis, as anonymous and as each role:
-no server error, and every response (status, content type, body) as the schema describes it.
+"""Property-based fuzz of the whole API schema with schemathesis, as anonymous and as each role
+(with a personal token): every check schemathesis has (no server error; status, content type,
+headers and body as the schema describes them; schema-violating data refused; schema-valid data
+accepted; authentication not ignored; unsupported methods refused...).
 
 The generated data is derandomised, so a failure repeats on the next run."""
 
@@ -12,7 +14,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from schemathesis import checks
 
 from tests import test_authorization_matrix as page_matrix
 from tests.factories import api_key_for
@@ -20,13 +21,6 @@ from tests.factories import api_key_for
 world = page_matrix.world  # rounds in every state, evidence in several, documents
 
 FUZZ_ROLES = ("anonymous", "registered_user", "focal_point", "analyst", "reviewer", "round_admin")
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    checks.response_headers_conformance,
-]
 
 
 def _schema() -> dict:
@@ -35,8 +29,29 @@ def _schema() -> dict:
 
 
 # The coverage phase enumerates every boundary case of every operation: thorough, but several
-# minutes of the suite's budget; the fuzzing phase below samples the same space.
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+# minutes of the suite's budget; the fuzzing phase below samples the same space. (Run with the
+# coverage phase and hundreds of examples, schemathesis reports nothing either: see the README.)
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "phases": {"coverage": {"enabled": False}},
+        # A NUL anywhere in a query is a 400 before any view (readiness/input_guard.py, tested
+        # by tests/test_hostile_urls.py), which an OpenAPI string cannot say.
+        "generation": {"allow-x00": False},
+        "operations": [
+            {
+                # A draft names its round, Party and sub-pillar by code: a string the schema
+                # allows but no such object exists is a 400 naming the field, not an acceptance.
+                "include-path": "/api/v1/evidence/",
+                "include-method": "POST",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "400", "401", "403", "404", "409"]
+                    }
+                },
+            }
+        ],
+    }
+)
 schema = schemathesis.openapi.from_dict(_schema(), config=CONFIG)
 schema.app = get_wsgi_application()
 
@@ -75,7 +90,7 @@ def role_headers(request, settings, world, keep_the_test_connection) -> dict[str
 def test_the_api_keeps_to_its_schema_for_every_role(role_headers, case):
     for role, headers in role_headers.items():  # one world per operation: it is costly to build
         try:
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            case.call_and_validate(headers=headers)  # every check enabled by default
         except Exception as failure:
             failure.add_note(f"Calling as: {role}")
             raise
