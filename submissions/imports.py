@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from readiness import policy
+from readiness import policy, spreadsheet_cells
 from readiness.exceptions import Conflict
 from readiness.history import tracked_bulk_create, tracked_save
 from readiness.models import AssessmentRound, FactField, FactKind, Party, SubPillar, User
@@ -37,25 +37,18 @@ def template_columns(assessment_round: AssessmentRound) -> list[str]:
     return BASE_COLUMNS + [f"fact:{key}" for key in sorted(set(keys))]
 
 
+EXAMPLE_ROW = ["GHA", "REG-1", 2, "Draft regulations published in March.",
+               "https://example.org/source", "no"]  # fmt: skip
+
+
 def template_csv(assessment_round: AssessmentRound) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(template_columns(assessment_round))
-    writer.writerow(["GHA", "REG-1", "2", "Draft regulations published in March.",
-                     "https://example.org/source", "no"])  # fmt: skip
-    return ("\ufeff" + buffer.getvalue()).encode()
+    columns = template_columns(assessment_round)
+    return "".join(spreadsheet_cells.csv_lines(columns, [EXAMPLE_ROW])).encode()
 
 
 def template_xlsx(assessment_round: AssessmentRound) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "evidence"
-    sheet.append(template_columns(assessment_round))
-    sheet.append(["GHA", "REG-1", 2, "Draft regulations published in March.",
-                  "https://example.org/source", "no"])  # fmt: skip
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    columns = template_columns(assessment_round)
+    return spreadsheet_cells.xlsx_bytes("evidence", columns, [EXAMPLE_ROW])
 
 
 @dataclass(frozen=True)
