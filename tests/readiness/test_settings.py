@@ -107,7 +107,9 @@ def run_in_production(*args: str) -> subprocess.CompletedProcess:
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECURE_COOKIES",
-                       "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT"}
+                       "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT",
+                       # set by the browser tests' fixture in this process (Playwright)
+                       "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }  # fmt: skip
     return subprocess.run(
         [sys.executable, *args],
