@@ -12,6 +12,7 @@ from readiness.models import AssessmentRound, Party, RoundStatus, SubPillar, Use
 from readiness.round_locks import round_hold_for_change
 from reviews.models import Reply, ReplyStatus
 from submissions.models import Evidence, EvidenceStatus
+from submissions.rules import pending_rivals, rival_message
 
 
 @transaction.atomic
@@ -80,6 +81,13 @@ def reply_answer(*, actor: User, reply: Reply, change: bool, answer: str) -> Rep
     if not answer:
         raise ValidationError({"answer": _("Write the answer to the Party.")})
     if change:
+        rival = (
+            pending_rivals(locked.round_id, locked.party_id, locked.sub_pillar_id)
+            .select_related("party", "sub_pillar")
+            .first()
+        )
+        if rival is not None:  # the requested level would compete with it for the decision
+            raise Conflict(rival_message(rival))
         current = Evidence.objects.filter(round=locked.round, party=locked.party,
                                           sub_pillar=locked.sub_pillar,
                                           status=EvidenceStatus.APPROVED).first()  # fmt: skip

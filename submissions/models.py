@@ -77,6 +77,12 @@ class Evidence(models.Model):
                 condition=Q(status="approved"),
                 name="one_approved_evidence_per_sub_pillar",
             ),
+            # Two submissions waiting at once would compete: approving both replaces the first.
+            models.UniqueConstraint(
+                fields=["round", "party", "sub_pillar"],
+                condition=Q(status="submitted"),
+                name="one_submitted_evidence_per_sub_pillar",
+            ),
         ]
         indexes = [
             models.Index(fields=["round", "status"]),

@@ -3,9 +3,13 @@ that the web form, the API (both through submissions.services) and the bulk impo
 (submissions.imports) apply. Each check reports every problem at once, per field
 (`claimed_level`, `narrative`, `source_urls`, `facts`, `fact_<key>`, `sub_pillar`)."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from readiness.exceptions import Conflict
 from readiness.models import SubPillar
 from submissions import facts as fact_rules
 from submissions.models import Evidence, EvidenceStatus
@@ -120,3 +124,23 @@ def require_submittable(locked: Evidence) -> None:
         problems.setdefault("sub_pillar", []).append(rival_message(rival))
     if problems:
         raise ValidationError(problems)
+
+
+@contextmanager
+def one_waiting_submission(round_id: int, party_id: int, sub_pillar_id: int):
+    """Around the write that makes evidence wait for review. Two submissions racing past the
+    rival check (neither sees the other's uncommitted row) meet the database's rule, a partial
+    unique index: the later one waits for the first to commit, then gets the rival's message
+    as a Conflict instead of an IntegrityError."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        rival = (
+            pending_rivals(round_id, party_id, sub_pillar_id)
+            .select_related("party", "sub_pillar")
+            .first()
+        )
+        if rival is None:  # another constraint
+            raise
+        raise Conflict(rival_message(rival)) from None

@@ -114,14 +114,15 @@ def evidence_create(
     return evidence
 
 
+def _may_not_change(evidence: Evidence) -> str:
+    return _("Only the focal points and analysts of {party} may change its evidence.").format(
+        party=evidence.party.name
+    )
+
+
 def _lock_for_change(actor: User, evidence: Evidence, expected_version: int | None) -> Evidence:
     locked = lock_evidence(evidence)
-    policy.require(
-        policy.can_edit_evidence(actor, locked),
-        _("Only the focal points and analysts of {party} may change its evidence.").format(
-            party=locked.party.name
-        ),
-    )
+    policy.require(policy.can_edit_evidence(actor, locked), _may_not_change(locked))
     require_round_accepts(
         locked.round, review_too=locked.status == EvidenceStatus.CHANGES_REQUESTED
     )
@@ -182,9 +183,10 @@ def evidence_submit(
     locked.submitted_by = actor
     locked.submitted_at = timezone.now()
     locked.version += 1
-    tracked_save(
-        locked, actor=actor, reason="resubmitted after changes" if answering else "submitted"
-    )
+    with rules.one_waiting_submission(locked.round_id, locked.party_id, locked.sub_pillar_id):
+        tracked_save(
+            locked, actor=actor, reason="resubmitted after changes" if answering else "submitted"
+        )
     notify_reviewers_of_submission(locked)  # an outbox row in this transaction
     return locked
 
@@ -206,12 +208,23 @@ def evidence_withdraw(
     return locked
 
 
-@transaction.atomic
 def document_add(*, actor: User, evidence: Evidence, uploaded_file) -> Document:
-    """Validates and stores a document for a draft or for evidence sent back for changes."""
+    """Validates and stores a document for a draft or for evidence sent back for changes.
+
+    The file is checked (parsed, inflated, scanned by clamd) before any lock is taken: that can
+    take seconds, and the locks would hold the round's publication back meanwhile. Who may
+    add it is asked first, so nobody else can make the server do that work; both questions are
+    asked again under the locks."""
+    policy.require(policy.can_edit_evidence(actor, evidence), _may_not_change(evidence))
+    _require_editable(evidence)
+    upload = validate_upload(uploaded_file)
+    with transaction.atomic():
+        return _document_store(actor, evidence, uploaded_file, upload)
+
+
+def _document_store(actor: User, evidence: Evidence, uploaded_file, upload) -> Document:
     locked = _lock_for_change(actor, evidence, None)
     _require_editable(locked)
-    upload = validate_upload(uploaded_file)
     document = Document(
         evidence=locked,
         original_name=upload.original_name,

@@ -116,3 +116,16 @@ def test_the_reviewer_who_raised_a_reply_cannot_answer_it(in_review, party, roun
         reply_answer(actor=double, reply=reply, change=False, answer="Mine.")
     reply.refresh_from_db()
     assert reply.status == "open"
+
+
+def test_a_change_that_would_compete_with_evidence_waiting_for_review_is_refused(
+    in_review, party, focal_point, reviewer
+):
+    waiting = make_evidence(assessment_round=in_review, party=party, author=focal_point,
+                            status="submitted", code="REG-1", claimed_level=1)  # fmt: skip
+    reply = raise_reply(focal_point, in_review, party)
+    with pytest.raises(Conflict, match=f"Evidence #{waiting.pk} .* already waits for review"):
+        reply_answer(actor=reviewer, reply=reply, change=True, answer="Agreed: decide it.")
+    reply.refresh_from_db()
+    assert reply.status == "open"
+    assert Evidence.objects.filter(party=party, status="submitted").count() == 1

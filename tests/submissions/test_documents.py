@@ -179,3 +179,40 @@ def test_an_oversized_upload_is_dropped_while_it_streams(
     assert response.status_code == 400
     assert "larger than the limit" in response.content.decode()
     assert stored_files(media) == [] and not Document.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_file_is_checked_before_any_lock_is_taken(focal_point, draft, media, monkeypatch):
+    """A check can take seconds (a PDF parsed, a document inflated, clamd's scan): it runs
+    outside the transaction, so it holds neither the evidence nor its round (publication)."""
+    from django.db import connection
+
+    from submissions import services
+
+    real_validate = services.validate_upload
+    inside_a_transaction = []
+
+    def validate(uploaded_file):
+        inside_a_transaction.append(connection.in_atomic_block)
+        return real_validate(uploaded_file)
+
+    monkeypatch.setattr(services, "validate_upload", validate)
+    document_add(
+        actor=focal_point, evidence=draft, uploaded_file=SimpleUploadedFile("law.pdf", PDF)
+    )
+    assert inside_a_transaction == [False]
+    assert Document.objects.filter(evidence=draft).count() == 1
+
+
+def test_nobody_else_can_make_the_server_check_a_file(other_focal_point, draft, monkeypatch):
+    from submissions import services
+
+    checked = []
+    monkeypatch.setattr(services, "validate_upload", checked.append)
+    with pytest.raises(PermissionDenied):
+        document_add(
+            actor=other_focal_point,
+            evidence=draft,
+            uploaded_file=SimpleUploadedFile("law.pdf", PDF),
+        )
+    assert checked == [] and not Document.objects.exists()
