@@ -49,15 +49,17 @@ def test_chinese_is_active_for_zh_hans():
 
 def test_the_catalogue_holds_every_string_of_the_code(tmp_path, monkeypatch, settings):
     """The catalogue is extracted afresh from the code (as `make messages` does) into a copy:
-    a string added to the code without its Chinese is caught here, not by a reader. The code
-    is linked into a folder of the test's own, so makemessages writes only to the copy."""
+    a string added to the code without its Chinese is caught here, not by a reader. Python code
+    is linked into a folder of the test's own and the templates are copied (makemessages
+    writes a temporary .py beside each template it reads), so nothing is written to the tree."""
     import shutil
 
     from django.core.management import call_command
 
     root = LOCALE.parents[2]
-    for name in ("readiness", "submissions", "reviews", "templates"):
+    for name in ("readiness", "submissions", "reviews"):
         (tmp_path / name).symlink_to(root / name)
+    shutil.copytree(root / "templates", tmp_path / "templates")
     shutil.copytree(root / "locale", tmp_path / "locale")
     settings.LOCALE_PATHS = [tmp_path / "locale"]
     monkeypatch.chdir(tmp_path)
