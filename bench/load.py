@@ -261,27 +261,13 @@ def measure_pages(port: int, reviewer_cookie: str, args) -> list[dict]:
 
 
 def pdf_of(size: int) -> bytes:
-    """A one-page PDF of about `size` bytes with a correct cross-reference table (uploads are
-    parsed with pypdf: a file without one is refused), its bulk in the page's content stream."""
-    text = b"BT /F1 12 Tf 72 720 Td (Article 6 readiness) Tj ET\n"
-    filler = max(0, size - 600)
-    stream = text + (b"% 0123456789 abcdefghij\n" * (filler // 24 + 1))[:filler]
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body, offsets = b"%PDF-1.4\n", []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
-    xref = b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    xref += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    trailer = b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    return body + xref + trailer + b"startxref\n%d\n%%%%EOF\n" % len(body)
+    """A one-page PDF of about `size` bytes, built like the tests' (a correct cross-reference
+    table: uploads are parsed with pypdf), its bulk in the page's content stream."""
+    sys.path.insert(0, str(ROOT))
+    from tests.submissions.sample_files import make_pdf
+
+    filler = max(0, size - 700)
+    return make_pdf(padding=(b"% 0123456789 abcdefghij\n" * (filler // 24 + 1))[:filler])
 
 
 def upload_storm(port: int, accounts: list[tuple[str, int]], size: int) -> dict:
