@@ -12,7 +12,15 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from readiness import export_responses, exports, policy, results, results_cache, selectors
+from readiness import (
+    export_responses,
+    exports,
+    policy,
+    result_rates,
+    results,
+    results_cache,
+    selectors,
+)
 from readiness.models import (
     AggregateResult,
     FactField,
@@ -50,13 +58,48 @@ class RoundSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
 
 
+def _rate_field(description: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=6, allow_null=True, help_text=description
+    )
+
+
+class PillarResultSerializer(serializers.Serializer):
+    rate = _rate_field(result_rates.PILLAR_RATE)
+    points = serializers.IntegerField(help_text=result_rates.PILLAR_POINTS)
+    max_points = serializers.IntegerField(help_text=result_rates.PILLAR_MAX_POINTS)
+    sub_pillars = serializers.ListField(
+        child=serializers.CharField(), help_text=result_rates.PILLAR_SUB_PILLARS
+    )
+
+
+class SubPillarResultSerializer(serializers.Serializer):
+    level = serializers.IntegerField(help_text=result_rates.SUB_PILLAR_LEVEL)
+    max_level = serializers.IntegerField(help_text=result_rates.SUB_PILLAR_MAX_LEVEL)
+    rate = _rate_field(result_rates.SUB_PILLAR_RATE)
+    evidence_id = serializers.IntegerField(
+        required=False, help_text=result_rates.SUB_PILLAR_EVIDENCE
+    )
+
+
 class PartyResultSerializer(serializers.ModelSerializer):
     """A result with its Party as the round shows it (`.listed`: the round's snapshot once it
-    is published, so a renamed or moved Party does not rewrite a published round)."""
+    is published, so a renamed or moved Party does not rewrite a published round) and its
+    rates as published (`.pillar_results`, `.sub_pillar_results`: result_rates.with_rates)."""
 
     party = serializers.CharField(source="listed.code")
     party_name = serializers.CharField(source="listed.name_en")
     region = serializers.CharField(source="listed.region")
+    pillars = serializers.DictField(
+        child=PillarResultSerializer(),
+        source="pillar_results",
+        help_text="Per pillar code: its rate (the figure) and the points behind it.",
+    )
+    sub_pillars = serializers.DictField(
+        child=SubPillarResultSerializer(),
+        source="sub_pillar_results",
+        help_text="Per sub-pillar code: its level, maximum level and rate.",
+    )
 
     class Meta:
         model = PartyResult
@@ -161,7 +204,8 @@ class ResultList(CachedForThePublic, generics.ListAPIView):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return results.with_listed(self.assessment_round, page, self.listed)
+        page = results.with_listed(self.assessment_round, page, self.listed)
+        return result_rates.with_rates(self.assessment_round, page)
 
 
 class ResultDetail(generics.RetrieveAPIView):
@@ -179,7 +223,8 @@ class ResultDetail(generics.RetrieveAPIView):
         if result is None:
             raise NotFound
         listed = selectors.listed_parties(assessment_round, [result.party_id])
-        return results.with_listed(assessment_round, [result], listed)[0]
+        shown = results.with_listed(assessment_round, [result], listed)
+        return result_rates.with_rates(assessment_round, shown)[0]
 
 
 class AggregateList(CachedForThePublic, generics.ListAPIView):

@@ -7,9 +7,9 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from readiness import spreadsheet_cells
+from readiness import result_rates, spreadsheet_cells
 from readiness.models import AggregateResult, GradeBand, PartyResult
 from readiness.results import pillars_of, with_listed
 from readiness.selectors import listed_parties, pillars_with_methodology
@@ -23,29 +23,52 @@ class Dataset:
     title: str
     columns: list[str]
     rows: Iterator[list]
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+def _party_result_columns(shape: result_rates.Structure) -> dict[str, str]:
+    """Column → description; the API's pillar and sub-pillar fields, one column per code."""
+    columns = {"code": "", "name_en": "", "name_zh": "", "region": "", "subregion": "",
+               "grade": "", "total_rate": ""}  # fmt: skip
+    for pillar, subs in shape.pillars.items():
+        listed = ", ".join(code for code, _top in subs)
+        columns[f"rate_{pillar}"] = f"{result_rates.PILLAR_RATE} Sub-pillars: {listed}."
+        columns[f"points_{pillar}"] = result_rates.PILLAR_POINTS
+        columns[f"max_points_{pillar}"] = result_rates.PILLAR_MAX_POINTS
+    for subs in shape.pillars.values():
+        for code, top in subs:
+            columns[f"level_{code}"] = f"{result_rates.SUB_PILLAR_LEVEL} max_level: {top}."
+            columns[f"rate_{code}"] = f"{result_rates.SUB_PILLAR_RATE} max_level: {top}."
+    return columns
 
 
 def _party_results(assessment_round) -> Dataset:
-    methodology = pillars_with_methodology(assessment_round)
-    pillar_codes = [p.code for p in methodology]
-    sub_codes = [s.code for p in methodology for s in p.sub_pillars.all()]
-    columns = ["code", "name_en", "name_zh", "region", "subregion", "grade", "total_rate"]
-    columns += [f"rate_{code}" for code in pillar_codes] + [f"level_{code}" for code in sub_codes]
+    shape = result_rates.structure(assessment_round)
+    described = _party_result_columns(shape)
 
     def rows():
         # names and region as the round shows them: its snapshot once it is published
         listed = listed_parties(assessment_round)
         results = PartyResult.objects.filter(round=assessment_round).select_related("party")
-        for r in with_listed(assessment_round, results.order_by("party__code"), listed):
+        shown = with_listed(assessment_round, results.order_by("party__code"), listed)
+        for r in result_rates.with_rates(assessment_round, shown, shape):
             party = r.listed
-            yield [
-                party.code, party.name_en, party.name_zh, party.region,
-                party.subregion_en, r.grade, str(r.total_rate),
-                *[r.pillars.get(code, {}).get("rate") for code in pillar_codes],
-                *[r.sub_pillars.get(code, {}).get("level", 0) for code in sub_codes],
-            ]  # fmt: skip
+            row = {"code": party.code, "name_en": party.name_en, "name_zh": party.name_zh,
+                   "region": party.region, "subregion": party.subregion_en, "grade": r.grade,
+                   "total_rate": str(r.total_rate)}  # fmt: skip
+            for pillar, subs in shape.pillars.items():
+                published = r.pillar_results.get(pillar, {})
+                row[f"rate_{pillar}"] = published.get("rate")
+                row[f"points_{pillar}"] = published.get("points")
+                row[f"max_points_{pillar}"] = published.get("max_points")
+                for code, top in subs:
+                    level = r.sub_pillar_results.get(code, {}).get("level", 0)
+                    row[f"level_{code}"] = level
+                    row[f"rate_{code}"] = result_rates.six_places(level, top)
+            yield [row[column] for column in described]
 
-    return Dataset("party-results", "Results per Party", columns, rows())
+    return Dataset("party-results", "Results per Party", list(described), rows(),
+                   {column: text for column, text in described.items() if text})  # fmt: skip
 
 
 def _aggregates(assessment_round) -> Dataset:
@@ -149,8 +172,20 @@ Files (CSV, UTF-8; the same tables as JSON):
 
 Rates are fractions between 0 and 1 with six decimals. Levels are the awarded score of each
 sub-pillar (0 = none). Only approved, non-confidential evidence is included. SHA256SUMS lists
-the checksum of every file; datapackage.json describes the tables.
+the checksum of every file; datapackage.json describes the tables and each column.
+
+In party-results, `rate_<sub-pillar>` is `level_<sub-pillar>` over the sub-pillar's maximum
+level (its highest score in methodology), and `rate_<pillar>` is the mean of its sub-pillars'
+rates: the pillar's figure. `points_<pillar>` and `max_points_<pillar>` are the sums of its
+sub-pillars' awarded and maximum levels; the pillar's rate is the mean of its sub-pillar
+rates, not points/max_points (the two differ where the sub-pillars' maxima differ: in
+methodology v1, a level 1 of 2 in IMP-1 alone is 1/9 of IMP's points but an IMP rate of 1/12).
 """
+
+
+def _field(column: str, dataset: Dataset) -> dict:
+    description = dataset.descriptions.get(column)
+    return {"name": column, "description": description} if description else {"name": column}
 
 
 def data_package(assessment_round) -> bytes:
@@ -173,7 +208,7 @@ def data_package(assessment_round) -> bytes:
                 "format": "csv",
                 "encoding": "utf-8-sig",
                 "hash": "sha256:" + hashlib.sha256(files[f"{name}.csv"]).hexdigest(),
-                "schema": {"fields": [{"name": column} for column in dataset.columns]},
+                "schema": {"fields": [_field(column, dataset) for column in dataset.columns]},
             }
         )
     descriptor = {
