@@ -6,11 +6,20 @@ Scored with the pure engine (`readiness.grading`), the set reproduces DESIGN §7
 the world and regional pillar ASRs, and the sub-pillar and fact counts. `TARGETS` lists those
 figures and `check_targets()` recomputes them with the engine for any set of levels and facts.
 
+The figures hold as the pages print them, with the pages' rounding (a rate or a share of all 195
+Parties to a whole percentage): every ASR lies within 0.49 point of the report's percentage (so
+Oceania's infrastructure ASR prints 9%, not 10%), and exactly 39 Parties have a framework, formal
+or draft (REG-1 "draft published" or "formally adopted"), which prints 20% (38 would print 19%, 40
+21%). One statement of the report cannot be met as printed: "14% of the Parties with cooperation
+agreements have binding implementation agreements" is no whole number of its 52–53 Parties (7 of
+53 is 13%, 8 is 15%); the demo keeps the closest count, 7 (13%). The grade shares print with one
+decimal (3.1%, 12.3%, 84.1%), which the report rounds to 3%, 12%, 84%.
+
 The data is synthetic except for what the report states. Real, from the report:
 
 - Ghana (GHA) is the only Party graded A;
 - Thailand (THA) is the first Party to apply a corresponding adjustment in its BTR (IMP-6 = 2);
-- the counts of §7: 6 B and 24 C Parties, 38–40 frameworks, 32 operational MRV systems (19/2/11 by
+- the counts of §7: 6 B and 24 C Parties, 39 frameworks, 32 operational MRV systems (19/2/11 by
   standard basis), 21–22 registries (all but 3 self-developed), 52–53 Parties in finance, 167–168 in
   capacity building, 52–53 with cooperation agreements (7 binding), 21 issuing letters of
   authorisation, 22 whitelists, 6 CDM transitions.
@@ -22,8 +31,9 @@ counts. `DemoParty.real` is True only for Ghana and Thailand.
 How: the A, B and C Parties have hand-written level profiles (`PROFILES`); every other Party is
 D, its levels first drawn with a seeded random generator to the exact counts of `TARGETS`, then
 adjusted by a small local search (swapping one sub-pillar's levels between two D Parties, or
-changing one level where the counts allow it, never lifting a Party out of D) until every pillar
-ASR sits well inside its tolerance. Facts are then drawn to match the fact counts. Standard library
+changing one level where the counts allow it, never lifting a Party out of D; simulated
+annealing, so that it does not stall one step away) until every pillar ASR sits inside its
+tolerance. Facts are then drawn to match the fact counts. Standard library
 only, no Django import; the result is the same on every call and every machine.
 """
 
@@ -32,6 +42,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime
+import math
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -141,7 +152,7 @@ class Target:
     def expected(self) -> str:
         if self.kind == "asr":
             centre, tolerance = (self.low + self.high) / 2, (self.high - self.low) / 2
-            return f"{_percent(centre, 0)}% ± {_percent(tolerance, 0)} pt"
+            return f"{_percent(centre, 0)}% ± {_percent(tolerance)} pt"
         return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
 
     @property
@@ -165,9 +176,17 @@ def _grade(grade: str, count: int) -> Target:
     return Target(f"Grade {grade}", "grade", count, count, grade=grade)
 
 
-def _asr(name: str, pillar: str, percent: int, tolerance: int, region: str = "") -> Target:
-    centre, spread = Fraction(percent, 100), Fraction(tolerance, 100)
-    return Target(name, "asr", centre - spread, centre + spread, pillar=pillar, region=region)
+# An ASR target holds the rate within 0.49 point of the report's whole percentage, so the pages
+# (which round a rate to a whole percentage) print exactly the report's figure, however a half
+# would be rounded.
+ASR_TOLERANCE = Fraction(49, 10_000)
+
+
+def _asr(name: str, pillar: str, percent: int, region: str = "") -> Target:
+    centre = Fraction(percent, 100)
+    return Target(
+        name, "asr", centre - ASR_TOLERANCE, centre + ASR_TOLERANCE, pillar=pillar, region=region
+    )
 
 
 def _level(
@@ -189,19 +208,19 @@ TARGETS: tuple[Target, ...] = (
     _grade("C", 24),
     _grade("D", 164),
     Target("Ghana graded A", "party", 1, 1, party=GHANA, grade="A"),
-    _asr("World REG ASR", "REG", 33, 1),
-    _asr("World FIN ASR", "FIN", 26, 1),
-    _asr("World IMP ASR", "IMP", 18, 1),
-    _asr("World INF ASR", "INF", 13, 1),
-    _asr("Asia REG ASR", "REG", 37, 2, "asia"),
-    _asr("Asia FIN ASR", "FIN", 34, 2, "asia"),
-    _asr("Africa REG ASR", "REG", 36, 2, "africa"),
-    _asr("Africa FIN ASR", "FIN", 28, 2, "africa"),
-    _asr("Europe INF ASR", "INF", 3, 2, "europe"),
-    _asr("Europe IMP ASR", "IMP", 9, 2, "europe"),
-    _asr("Oceania INF ASR", "INF", 9, 2, "oceania"),
-    _asr("Oceania IMP ASR", "IMP", 13, 2, "oceania"),
-    _level("REG-1 framework formal or draft (≥ 2)", "REG-1", (2, 3), 38, 40),
+    _asr("World REG ASR", "REG", 33),
+    _asr("World FIN ASR", "FIN", 26),
+    _asr("World IMP ASR", "IMP", 18),
+    _asr("World INF ASR", "INF", 13),
+    _asr("Asia REG ASR", "REG", 37, "asia"),
+    _asr("Asia FIN ASR", "FIN", 34, "asia"),
+    _asr("Africa REG ASR", "REG", 36, "africa"),
+    _asr("Africa FIN ASR", "FIN", 28, "africa"),
+    _asr("Europe INF ASR", "INF", 3, "europe"),
+    _asr("Europe IMP ASR", "IMP", 9, "europe"),
+    _asr("Oceania INF ASR", "INF", 9, "oceania"),
+    _asr("Oceania IMP ASR", "IMP", 13, "oceania"),
+    _level("REG-1 framework formal or draft (≥ 2)", "REG-1", (2, 3), 39),
     _level("REG-2 responsibilities, D Parties (≥ 1)", "REG-2", (1, 2, 3), 156, grade="D"),
     _level("REG-3 arrangements, D Parties (≥ 1)", "REG-3", (1, 2, 3), 80, 84, grade="D"),
     _level("INF-1 operational MRV (= 2)", "INF-1", (2,), 32),
@@ -314,6 +333,12 @@ def _profile_levels(profile: str) -> list[int]:
 _INITIAL_FREE = {"REG-1": 50, "INF-1": 15, "INF-2": 8, "INF-3": 20}
 # Sub-pillars whose single levels the search may change (subject to the counts of TARGETS); the
 # others (IMP-3 … IMP-6: exact counts) only move by swapping between two D Parties.
+# The search stops once every ASR is this close to its target, in tolerances (0.9 × 0.49 point).
+_ASR_STOP = 0.9
+# A worse step is kept with probability exp(-increase / T), T falling linearly from this to 0 over
+# the search (simulated annealing): without it the search can stall one level away, e.g. with
+# Oceania's infrastructure ASR at 9.7% where only a swap and a second change reach 9.0%.
+_TEMPERATURE = 0.3
 _CHANGEABLE = ("REG-1", "REG-2", "REG-3", "INF-1", "INF-2", "INF-3", "FIN-1", "IMP-1", "IMP-2")
 
 
@@ -424,7 +449,9 @@ class _Generator:
         A step either swaps one sub-pillar's levels between two D Parties (no count changes) or
         changes one level of a `_CHANGEABLE` sub-pillar where the counts of TARGETS still hold;
         it is kept if every Party stays D and the summed squared deviations (in tolerances)
-        decrease. It stops once every ASR is within half its tolerance of the centre.
+        decrease. It stops once every ASR is within `_ASR_STOP` of its tolerance from the centre
+        (not half of it: Asia's and Africa's financial ASRs move in steps of about 1.1 point, so
+        the closest they come to 34% and 28% is 0.3 point away).
         """
         pillar_count = len(self.plan.pillars)
         groups = sorted({t.region for t in self.asr_targets})
@@ -463,8 +490,8 @@ class _Generator:
 
         current, worst = objective()
         d_parties, rng = self.d_parties, self.rng
-        for _ in range(max_steps):
-            if worst <= 0.5:
+        for step in range(max_steps):
+            if worst <= _ASR_STOP:
                 return
             party = d_parties[rng.randrange(len(d_parties))]
             proposal = {party: list(self.levels[party])}
@@ -487,7 +514,9 @@ class _Generator:
                 apply(p, levels)
             if all(t.low <= self.count(t) <= t.high for t in counted):
                 candidate = objective()
-                if candidate[0] < current:
+                if candidate[0] < current or rng.random() < math.exp(
+                    (current - candidate[0]) / (_TEMPERATURE * (1 - step / max_steps))
+                ):
                     current, worst = candidate
                     continue
             for p, levels in previous.items():
