@@ -84,7 +84,9 @@ def test_a_focal_point_drafts_uploads_and_submits_and_a_reviewer_approves(
     result = api_as(focal_point).get(
         reverse("api-result-detail", kwargs={"slug": "2026", "code": "GHA"})
     )
-    assert result.json()["sub_pillars"]["REG-2"] == {"level": 1, "evidence_id": evidence["id"]}
+    assert result.json()["sub_pillars"]["REG-2"] == {
+        "level": 1, "max_level": 3, "rate": "0.333333", "evidence_id": evidence["id"]
+    }  # fmt: skip
     decisions = api_as(focal_point).get(
         reverse("api-evidence-decisions", kwargs={"pk": evidence["id"]})
     )
