@@ -46,16 +46,24 @@ def own_redis(settings):
     settings.RESULTS_LOCAL_CACHE_BYTES = 0  # ... and Redis, not a copy in this process
     saved = {name: app.conf[name] for name in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=redis.url, result_backend=redis.url, task_always_eager=False)
-    app._pool = None
-    app.amqp._producer_pool = None
+    forget_connections(app)
     try:
         yield redis
     finally:
         app.conf.update(saved)
-        app._pool = None
-        app.amqp._producer_pool = None
+        forget_connections(app)
         if redis.process.poll() is None:
             redis.stop()
+
+
+def forget_connections(app) -> None:
+    """Celery keeps its broker pool, producer pool and result backend (per thread, or shared
+    when thread-safe) once made: without this, later tests in the process would still talk to
+    this test's stopped Redis."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
