@@ -14,6 +14,7 @@ from django.db import connection
 from readiness.models import PartyResult, RoundComputation, RoundStatus
 from readiness.recompute import compute, read_inputs, recompute
 from reviews.services import review_decide
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory, make_evidence, round_with_methodology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,17 +261,7 @@ def test_once_five_times_and_five_at_once_give_the_same_results_and_no_spurious_
         recompute(live_round.pk, force=True)
     assert stored_results(live_round.pk) == once
 
-    def force():
-        try:
-            recompute(live_round.pk, force=True)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=force) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_at_once(lambda: recompute(live_round.pk, force=True), 5, timeout=30)
     assert stored_results(live_round.pk) == once
     assert PartyResult.history.count() == history
 

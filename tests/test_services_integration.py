@@ -8,6 +8,7 @@ from django.db import connection
 from readiness.exceptions import InvalidTransition
 from readiness.models import RoundStatus
 from readiness.services import round_transition
+from tests.concurrency import run_at_once
 from tests.factories import round_with_methodology
 
 
@@ -27,14 +28,8 @@ def test_two_admins_moving_a_round_at_once_exactly_one_wins(round_admin, party):
             outcomes.append("moved")
         except InvalidTransition:
             outcomes.append("refused")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=move) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_at_once(move, 2, timeout=30)
     assert sorted(outcomes) == ["moved", "refused"]
     assert assessment_round.history.filter(history_change_reason__contains="→ review").count() == 1
 

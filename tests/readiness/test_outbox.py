@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -20,6 +20,7 @@ from readiness.outbox import outbox_deliver_due, outbox_enqueue
 from reviews.models import Review
 from reviews.services import review_decide
 from submissions.models import EvidenceStatus
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory, make_evidence
 from tests.redis_server import OwnRedis
 from tests.test_pipeline_integration import wait_until
@@ -221,17 +222,7 @@ def test_two_workers_delivering_at_once_send_each_email_once(settings, monkeypat
     )
     reports = []
 
-    def worker():
-        try:
-            reports.append(outbox_deliver_due())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once(lambda: reports.append(outbox_deliver_due()), 2)
     assert sorted(MeetingBackend.sent) == sorted(addresses)  # each exactly once
     assert sorted(report.sent for report in reports) == [5, 5]
     assert not pending().exists()
